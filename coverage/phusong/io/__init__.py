@@ -1,0 +1,1 @@
+"""Everything that touches files: readers, writers and upload safety."""

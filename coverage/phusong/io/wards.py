@@ -1,0 +1,404 @@
+"""Read ward (phường / xã) boundaries into the canonical ward table.
+
+The canonical columns are documented in :data:`phusong.schema.WARD_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from ..errors import DataError, Problem
+from ..geo import area_km2, equal_area_crs
+from ..schema import WGS84
+from .files import MAX_UPLOAD_BYTES, RawInput, Source, load_input, materialise, safe_zip_members
+from .shipped import data_path
+
+log = logging.getLogger(__name__)
+
+#: File name of the shipped Hà Nội wards inside ``phusong._data.boundaries``.
+HANOI_WARDS_FILE = "hanoi_wards_2025.geojson"
+
+# Candidate column names, most specific first (compared after normalisation:
+# lower case, accents removed, spaces/dashes as underscores).
+ID_CANDIDATES = (
+    "ward_id",
+    "osm_id",
+    "ma_xa",
+    "ma_phuong",
+    "ma",
+    "id_3",
+    "gid_3",
+    "code",
+    "id",
+    "fid",
+)
+NAME_CANDIDATES = (
+    "name",
+    "ten_xa",
+    "ten_phuong",
+    "ten",
+    "name_3",
+    "ward",
+    "ward_name",
+    "commune",
+    "name_vi",
+)
+POPULATION_CANDIDATES = ("population", "dan_so", "danso", "pop", "pop_total", "population_2025")
+KIND_CANDIDATES = ("kind", "loai", "type", "type_3", "engtype_3")
+
+
+def shipped_wards_path() -> Path:
+    """Path of the shipped Hà Nội ward boundaries (repo checkout or installed)."""
+    return data_path("boundaries", HANOI_WARDS_FILE)
+
+
+def _norm(col: str) -> str:
+    text = unicodedata.normalize("NFKD", str(col)).encode("ascii", "ignore").decode()
+    return re.sub(r"[\s\-:.]+", "_", text.strip().lower())
+
+
+def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
+    normalised = {_norm(c): c for c in columns}
+    for cand in candidates:
+        if cand in normalised:
+            return normalised[cand]
+    return None
+
+
+def _read_vector(raw: RawInput) -> gpd.GeoDataFrame:
+    suffix = raw.suffix
+    try:
+        if suffix in (".zip", ".shp.zip"):
+            members = safe_zip_members(raw)
+            shp = [m for m in members if m.lower().endswith(".shp")]
+            vec = [
+                m for m in members if m.lower().endswith((".geojson", ".json", ".gpkg", ".parquet"))
+            ]
+            if not shp and not vec:
+                raise DataError(
+                    "the zip holds no .shp, .geojson, .gpkg or .parquet file; zip the shapefile's "
+                    ".shp, .shx, .dbf and .prj together.",
+                    file=raw.name,
+                )
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
+                for member, data in members.items():
+                    target = Path(tmp, *Path(member).parts)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
+                first = (shp or vec)[0]
+                return _read_path(Path(tmp, *Path(first).parts), raw.name)
+        if suffix in (".parquet", ".geoparquet"):
+            with materialise(raw, ".parquet") as path:
+                return gpd.read_parquet(path)
+        with materialise(raw) as path:
+            return _read_path(path, raw.name)
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(
+            f"could not read ward boundaries ({type(exc).__name__}: {exc}). "
+            "Give a GeoJSON, GeoPackage, zipped Shapefile or GeoParquet file.",
+            file=raw.name,
+        ) from exc
+
+
+def _read_path(path: Path, shown: str) -> gpd.GeoDataFrame:
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        return gpd.read_parquet(path)
+    return pyogrio.read_dataframe(path)
+
+
+def read_wards(
+    path: Source | None = None,
+    *,
+    id_field: str | None = None,
+    name_field: str | None = None,
+    population_field: str | None = None,
+    kind_field: str | None = None,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+) -> gpd.GeoDataFrame:
+    """Read ward boundaries into the canonical ward table.
+
+    Parameters
+    ----------
+    path : path, bytes or file-like, optional
+        Any vector file pyogrio reads (GeoJSON, GeoPackage, Shapefile, a zipped
+        Shapefile) or GeoParquet, in any CRS. ``None`` reads the shipped Hà Nội
+        wards (126 units after the 1 July 2025 reform, © OpenStreetMap
+        contributors, ODbL, with the official 2025 populations).
+    id_field, name_field, population_field, kind_field : str, optional
+        Columns to use; by default detected from common names (``ward_id``,
+        ``osm_id``, ``ma_xa``, ``GID_3``; ``name``, ``ten``, ``ten_xa``,
+        ``NAME_3``; ``population``, ``dan_so``; ``loai``).
+    max_bytes : int
+        Largest accepted file [bytes].
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``ward_id`` (str), ``name``, ``kind``, ``population`` (float,
+        NaN when unknown) and ``geometry`` in EPSG:4326, plus any other input
+        columns. ``attrs["topology"]`` holds the overlap and gap areas [km²]
+        and ``attrs["source"]`` the file name.
+
+    Raises
+    ------
+    DataError
+        Missing CRS, no polygons, unknown field names, bad populations,
+        duplicate ids — every problem at once, each with how to fix it.
+    """
+    if path is None:
+        raw = load_input(shipped_wards_path())
+    else:
+        raw = load_input(path, max_bytes=max_bytes)
+    gdf = _read_vector(raw)
+    return normalise_wards(
+        gdf,
+        source=raw.name,
+        id_field=id_field,
+        name_field=name_field,
+        population_field=population_field,
+        kind_field=kind_field,
+    )
+
+
+def normalise_wards(
+    gdf: gpd.GeoDataFrame,
+    *,
+    source: str = "<table>",
+    id_field: str | None = None,
+    name_field: str | None = None,
+    population_field: str | None = None,
+    kind_field: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Validate a ward GeoDataFrame and give it the canonical columns.
+
+    See :func:`read_wards` for the parameters and the result.
+    """
+    problems: list[Problem] = []
+    if gdf.crs is None:
+        raise DataError(
+            "the ward file has no coordinate reference system. Add one (e.g. save it with "
+            "EPSG:4326, or include the Shapefile's .prj) and try again.",
+            file=source,
+        )
+    if len(gdf) == 0:
+        raise DataError("the ward file has no features.", file=source)
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    chosen: dict[str, str | None] = {}
+    for key, given, cands in (
+        ("id", id_field, ID_CANDIDATES),
+        ("name", name_field, NAME_CANDIDATES),
+        ("population", population_field, POPULATION_CANDIDATES),
+        ("kind", kind_field, KIND_CANDIDATES),
+    ):
+        if given is not None:
+            if given not in gdf.columns:
+                problems.append(
+                    Problem(
+                        source,
+                        None,
+                        given,
+                        f"no column '{given}' (columns: {', '.join(map(str, cols))}).",
+                    )
+                )
+            chosen[key] = given
+        else:
+            chosen[key] = _find(cols, cands)
+    if chosen["name"] is None and name_field is None:
+        problems.append(
+            Problem(
+                source,
+                None,
+                None,
+                "no ward name column found (looked for name, ten, ten_xa, NAME_3, …); "
+                "pass name_field= (CLI: --ward-name-field).",
+            )
+        )
+    if problems:
+        raise DataError(problems)
+
+    out = gdf.copy()
+    geom = out.geometry
+    # Geometry checks: empty / non-polygonal / invalid.
+    gtypes = geom.geom_type.fillna("None")
+    for i in np.flatnonzero(
+        ~gtypes.isin(["Polygon", "MultiPolygon", "GeometryCollection"]).to_numpy()
+    ):
+        problems.append(
+            Problem(
+                source,
+                int(i) + 2,
+                "geometry",
+                f"geometry is {gtypes.iloc[i]}, not a polygon; wards must be areas.",
+            )
+        )
+    invalid = ~shapely.is_valid(geom.to_numpy())
+    invalid &= ~geom.isna().to_numpy()
+    if invalid.any():
+        names = out[chosen["name"]].astype(str).to_numpy()[invalid][:5] if chosen["name"] else []
+        warnings.warn(
+            f"{source}: repaired {int(invalid.sum())} invalid ward geometries "
+            f"({', '.join(names)}{'…' if invalid.sum() > 5 else ''}) with shapely.make_valid.",
+            stacklevel=2,
+        )
+        fixed = shapely.make_valid(geom.to_numpy()[invalid])
+        fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
+        out.loc[invalid, out.geometry.name] = fixed
+    geom = out.geometry
+    empty = geom.isna().to_numpy() | shapely.is_empty(geom.to_numpy())
+    for i in np.flatnonzero(empty):
+        problems.append(
+            Problem(
+                source,
+                int(i) + 2,
+                "geometry",
+                "empty geometry; remove the row or draw its boundary.",
+            )
+        )
+
+    if chosen["id"] is not None:
+        ids = out[chosen["id"]]
+        if ids.isna().any():
+            for i in np.flatnonzero(ids.isna().to_numpy()):
+                problems.append(Problem(source, int(i) + 2, chosen["id"], "missing ward id."))
+        ward_id = ids.map(_id_text)
+    else:
+        ward_id = pd.Series([str(i + 1) for i in range(len(out))], index=out.index)
+        log.info("%s: no id column found; numbering wards 1..%d", source, len(out))
+    dup = ward_id.duplicated(keep=False) & ward_id.notna()
+    for i in np.flatnonzero(dup.to_numpy()):
+        problems.append(
+            Problem(
+                source,
+                int(i) + 2,
+                chosen["id"] or "ward_id",
+                f"duplicate ward id '{ward_id.iloc[i]}'; ids must be unique.",
+            )
+        )
+
+    if chosen["population"] is not None:
+        raw_pop = out[chosen["population"]]
+        pop = pd.to_numeric(
+            raw_pop.astype("string").str.replace(r"[\s,_.](?=\d{3}(\D|$))", "", regex=True),
+            errors="coerce",
+        ).astype("float64")
+        bad = pop.isna() & raw_pop.notna() & (raw_pop.astype("string").str.strip() != "")
+        for i in np.flatnonzero(bad.to_numpy()):
+            problems.append(
+                Problem(
+                    source,
+                    int(i) + 2,
+                    chosen["population"],
+                    f"population '{raw_pop.iloc[i]}' is not a number.",
+                )
+            )
+        neg = pop < 0
+        for i in np.flatnonzero(neg.to_numpy()):
+            problems.append(
+                Problem(source, int(i) + 2, chosen["population"], "population is negative.")
+            )
+        if pop.isna().any() and not bad.any():
+            log.warning("%s: %d wards have no population", source, int(pop.isna().sum()))
+    else:
+        pop = pd.Series(np.nan, index=out.index, dtype="float64")
+        log.warning("%s: no population column; population coverage will be unavailable", source)
+    if problems:
+        raise DataError(problems)
+
+    kind = (
+        out[chosen["kind"]].astype("string").str.strip().str.lower().fillna("")
+        if chosen["kind"] is not None
+        else out[chosen["name"]].astype("string").map(_kind_from_name)
+    )
+    canonical = gpd.GeoDataFrame(
+        {
+            "ward_id": ward_id.astype("string").to_numpy(),
+            "name": out[chosen["name"]].astype("string").str.strip().to_numpy(),
+            "kind": kind.astype("string").to_numpy(),
+            "population": pop.to_numpy(),
+        },
+        geometry=out.geometry.to_numpy(),
+        crs=out.crs,
+    ).to_crs(WGS84)
+    used = {v for v in chosen.values() if v}
+    for c in cols:
+        if c not in used and c not in canonical.columns:
+            canonical[c] = out[c].to_numpy()
+    canonical.attrs["source"] = source
+    canonical.attrs["topology"] = ward_topology(canonical)
+    topo = canonical.attrs["topology"]
+    if topo["overlap_km2"] > 0.01 * topo["area_km2"] or topo["gap_km2"] > 0.01 * topo["area_km2"]:
+        warnings.warn(
+            f"{source}: wards overlap by {topo['overlap_km2']:.2f} km² and leave {topo['gap_km2']:.2f} km² "
+            f"of interior gaps (of {topo['area_km2']:.1f} km²); coverage sums may be off by that much.",
+            stacklevel=2,
+        )
+    return canonical
+
+
+def _id_text(v: object) -> str | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _kind_from_name(name: object) -> str:
+    text = str(name).strip().lower()
+    for prefix in ("phường", "xã", "thị trấn", "đặc khu"):
+        if text.startswith(prefix):
+            return prefix
+    return ""
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep only the polygonal parts of a repaired geometry."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def ward_topology(wards: gpd.GeoDataFrame) -> dict[str, float]:
+    """Measure overlaps and interior gaps between wards.
+
+    Returns
+    -------
+    dict
+        ``area_km2`` (sum of ward areas), ``union_km2`` (area of their union),
+        ``overlap_km2`` (sum − union: area counted twice) and ``gap_km2``
+        (holes inside the union that belong to no ward), all [km²] in an
+        equal-area projection.
+    """
+    crs = equal_area_crs(wards)
+    projected = wards.geometry.to_crs(crs)
+    total = float(projected.area.sum()) / 1e6
+    union = shapely.union_all(shapely.set_precision(projected.to_numpy(), 0.01))
+    union_area = float(union.area) / 1e6
+    holes = 0.0
+    for poly in getattr(union, "geoms", [union]):
+        for ring in getattr(poly, "interiors", []):
+            holes += shapely.Polygon(ring).area
+    return {
+        "area_km2": total,
+        "union_km2": union_area,
+        "overlap_km2": max(total - union_area, 0.0),
+        "gap_km2": holes / 1e6,
+    }
+
+
+__all__ = ["area_km2", "normalise_wards", "read_wards", "shipped_wards_path", "ward_topology"]
