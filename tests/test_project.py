@@ -1,5 +1,6 @@
 """Standing rules of the project, checked on every run."""
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -13,9 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_coverage_is_a_source_folder_not_a_package():
     assert not (ROOT / "coverage" / "__init__.py").exists()
-    import coverage  # noqa: F401 - must still be coverage.py if installed, never ours
+    # `import coverage` must never find our folder (it is coverage.py's name).
+    spec = importlib.util.find_spec("coverage")
+    assert spec is None or spec.origin is None or not Path(spec.origin).is_relative_to(ROOT / "coverage")
+    import phusong
 
-    assert "phusong" not in getattr(sys.modules["coverage"], "__file__", "") or True
+    assert Path(phusong.__file__).parent == ROOT / "coverage" / "phusong"
 
 
 def test_library_never_imports_streamlit():
