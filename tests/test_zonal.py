@@ -1,0 +1,238 @@
+"""Tests of the per-ward zonal statistics (exact partial pixels, population)."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+from conftest import HANOI_X, HANOI_Y, UTM48N
+from pyproj import CRS, Transformer
+from rasterio.transform import from_origin
+from shapely.geometry import Point, box
+
+from phusong.errors import ConfigError
+from phusong.grid import GridResult, GridSpec, compute_grid
+from phusong.propagation import LinkBudget
+from phusong.schema import ANY_OPERATOR, WARD_COVERAGE_COLUMNS, WGS84
+from phusong.zonal import population_on_grid, ward_coverage_raster
+
+
+def result_from(grid: GridSpec, n_servers: np.ndarray, operators: dict[str, np.ndarray] | None = None,
+                threshold_dbm: float = float("nan")) -> GridResult:  # fmt: skip
+    """A GridResult holding given server counts (the zonal step reads only those)."""
+    operators = operators or {}
+    shape = grid.shape
+    n_ops = len(operators)
+    return GridResult(
+        grid=grid, model="disc", threshold_dbm=threshold_dbm,
+        rsrp_dbm=np.full(shape, np.nan, "float32"), serving_cell=np.full(shape, -1, "int32"),
+        serving_site=np.full(shape, -1, "int32"), n_servers=np.asarray(n_servers, "uint16"),
+        sinr_db=np.full(shape, np.nan, "float32"), operators=tuple(operators),
+        operator_rsrp_dbm=np.full((n_ops, *shape), np.nan, "float32"),
+        operator_n_servers=np.array(list(operators.values()), "uint16").reshape(n_ops, *shape),
+        cell_ids=np.array([], object), site_ids=np.array([], object),
+        cell_site=np.array([], "int32"), cell_operator=np.array([], object),
+        cell_carrier=np.array([], "int32"), range_m=np.array([]), noise_dbm=-122.2,
+    )  # fmt: skip
+
+
+# A 3 × 2 grid of 10 m pixels in UTM 48N: x 0…30, y 0…20 relative to (HANOI_X, HANOI_Y).
+TINY = GridSpec(
+    CRS.from_user_input(UTM48N), 10.0, Affine(10, 0, HANOI_X, 0, -10, HANOI_Y + 20), 3, 2
+)
+
+
+def tiny_ward(x1: float = 25.0, population: float = 500.0) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"ward_id": ["w"], "name": ["Phường Nhỏ"], "population": [population]},
+        geometry=[box(HANOI_X, HANOI_Y, HANOI_X + x1, HANOI_Y + 20)],
+        crs=UTM48N,
+    )
+
+
+def row(table: pd.DataFrame, operator: str = ANY_OPERATOR, ward_id: str | None = None) -> pd.Series:
+    sel = table["operator"] == operator
+    if ward_id is not None:
+        sel &= table["ward_id"] == ward_id
+    assert sel.sum() == 1
+    return table[sel].iloc[0]
+
+
+def test_partial_pixels_are_weighted_exactly():
+    # Only the right column is served; the ward ends half-way through it (x = 25 m).
+    n = np.array([[0, 0, 1], [0, 0, 1]])
+    cov = ward_coverage_raster(tiny_ward(), result_from(TINY, n))
+    r = row(cov.table)
+    assert r["area_km2"] == pytest.approx(500e-6)
+    assert r["covered_area_km2"] == pytest.approx(100e-6)  # 2 half pixels of 100 m² … = 5 m × 20 m
+    assert r["area_coverage_pct"] == pytest.approx(20.0)
+    # Pixel-centre counting would say 2 of 6 pixels (33 %) or, with the ward's mask, 0 %.
+    assert r["covered_population"] == pytest.approx(100.0)  # uniform: 500 people × 20 %
+    assert cov.population_source == "uniform:official"
+
+
+def test_redundancy_classes_by_hand():
+    n = np.array([[0, 1, 3], [6, 2, 5]])
+    viettel = np.array([[0, 1, 1], [0, 0, 2]])
+    cov = ward_coverage_raster(tiny_ward(30.0, 600.0), result_from(TINY, n, {"Viettel": viettel}))
+    assert list(cov.table.columns) == list(WARD_COVERAGE_COLUMNS)
+    assert list(cov.table["operator"]) == ["any", "Viettel"]
+    a = row(cov.table)
+    px = 100e-6  # km² per pixel
+    assert a["area_km2_servers_0"] == pytest.approx(1 * px)
+    assert a["area_km2_servers_1"] == pytest.approx(1 * px)
+    assert a["area_km2_servers_2_4"] == pytest.approx(2 * px)
+    assert a["area_km2_servers_5plus"] == pytest.approx(2 * px)
+    assert a["population_servers_5plus"] == pytest.approx(200.0)
+    assert a["area_coverage_pct"] == pytest.approx(500 / 6)
+    v = row(cov.table, "Viettel")
+    assert v["covered_area_km2"] == pytest.approx(3 * px)
+    assert v["area_km2_servers_2_4"] == pytest.approx(1 * px)
+    assert v["population_coverage_pct"] == pytest.approx(50.0)
+    for col, (dtype, _m) in WARD_COVERAGE_COLUMNS.items():
+        assert str(cov.table[col].dtype) == ("string" if dtype == "string" else "float64"), col
+
+
+def write_population(path, array, transform, crs) -> None:
+    array = np.asarray(array, "float32")
+    with rasterio.open(path, "w", driver="GTiff", width=array.shape[1], height=array.shape[0],
+                       count=1, dtype="float32", crs=crs, transform=transform, nodata=-1) as dst:  # fmt: skip
+        dst.write(np.asarray(array, "float32"), 1)
+
+
+def test_population_raster_by_hand(tmp_path):
+    # 20 m population pixels aligned with the grid: [[40, 80]] over x 0…40, y 0…20 (then
+    # nodata): each 10 m pixel holds a quarter of its 20 m pixel's people.
+    path = tmp_path / "pop.tif"
+    write_population(path, [[40.0, -1.0]], from_origin(HANOI_X, HANOI_Y + 20, 20, 20), UTM48N)
+    people, source = population_on_grid(path, TINY)
+    assert source == "raster:pop.tif"
+    np.testing.assert_allclose(people, [[10, 10, 0], [10, 10, 0]])
+    n = np.array([[1, 0, 0], [0, 0, 0]])
+    cov = ward_coverage_raster(tiny_ward(15.0), result_from(TINY, n), population_raster=path)
+    r = row(cov.table)
+    # Ward x 0…15: pixels (col 0: 10 people each, whole) and (col 1: half of 10 each).
+    assert r["population"] == pytest.approx(10 + 10 + 5 + 5)
+    assert r["covered_population"] == pytest.approx(10)
+    assert r["population_coverage_pct"] == pytest.approx(100 / 3)
+    assert r["area_coverage_pct"] == pytest.approx(100 / 3)
+    assert cov.population_source == "raster:pop.tif"
+
+
+def test_population_raster_in_degrees_is_conserved(tmp_path, square_ward):
+    grid = GridSpec.for_area(square_ward, resolution_m=20)
+    # ~3 arc-second (≈ 90 m) WGS84 raster with 7 people per pixel, over the ward and beyond.
+    lon0, lat0, lon1, lat1 = square_ward.to_crs(WGS84).total_bounds
+    res = 3 / 3600
+    w, h = int((lon1 - lon0) / res) + 6, int((lat1 - lat0) / res) + 6
+    path = tmp_path / "worldpop.tif"
+    write_population(
+        path, np.full((h, w), 7.0), from_origin(lon0 - 3 * res, lat1 + 3 * res, res, res), WGS84
+    )
+    n = np.ones(grid.shape, dtype="uint16")
+    cov = ward_coverage_raster(square_ward, result_from(grid, n), population_raster=path)
+    r = row(cov.table)
+    # Expected: density 7 / (geodesic area of one 3″ pixel at this latitude) × ward area.
+    from pyproj import Geod
+
+    lat = float(square_ward.to_crs(WGS84).geometry.iloc[0].centroid.y)
+    pix, _ = Geod(ellps="WGS84").polygon_area_perimeter(
+        [0, res, res, 0], [lat, lat, lat + res, lat + res]
+    )
+    expected = 7.0 / abs(pix) * r["area_km2"] * 1e6
+    assert r["population"] == pytest.approx(expected, rel=0.01)
+    assert r["population_coverage_pct"] == pytest.approx(100.0)
+
+
+def test_disc_pi_over_four_and_gaps(square_ward):
+    grid = GridSpec.for_area(square_ward, resolution_m=10)
+    # The ward is square in UTM; put the site at its centre.
+    cx, cy = square_ward.to_crs(grid.crs).geometry.iloc[0].centroid.coords[0]
+    lon, lat = Transformer.from_crs(grid.crs, WGS84, always_xy=True).transform(cx, cy)
+    sites = pd.DataFrame({"cell_id": ["c"], "site_id": ["s"], "operator": ["Viettel"], "lon_deg": [lon],
+                          "lat_deg": [lat], "range_m": [1000.0]})  # fmt: skip
+    res = compute_grid(sites, grid, model="disc")
+    cov = ward_coverage_raster(square_ward, res)
+    r = row(cov.table)
+    ward_km2 = float(square_ward.to_crs(grid.crs).area.iloc[0]) / 1e6
+    assert r["area_coverage_pct"] == pytest.approx(math.pi / ward_km2 * 100, abs=0.5)
+    assert r["area_coverage_pct"] == pytest.approx(100 * math.pi / 4, abs=0.5)
+    assert r["covered_population"] == pytest.approx(1000 * math.pi / 4, abs=5)
+    assert row(cov.table, "Viettel")["covered_area_km2"] == r["covered_area_km2"]
+    # Gaps: the four corners outside the disc, one ward row.
+    assert cov.gaps.crs.to_epsg() == 4326
+    assert list(cov.gaps.columns) == ["ward_id", "name", "area_km2", "population", "geometry"]
+    assert len(cov.gaps) == 1
+    g = cov.gaps.iloc[0]
+    assert g["area_km2"] == pytest.approx(ward_km2 - math.pi, rel=0.01)
+    assert g["population"] == pytest.approx(1000 * (1 - math.pi / 4), rel=0.01)
+    assert g["area_km2"] == pytest.approx(r["area_km2_servers_0"], rel=0.001)
+    ward_ll = square_ward.to_crs(WGS84).geometry.iloc[0]
+    assert ward_ll.buffer(1e-7).contains(g.geometry)  # 1e-7° ≈ 1 cm
+    # The four corners are gaps, the centre is not.
+    to_ll = Transformer.from_crs(UTM48N, WGS84, always_xy=True)
+    for dx, dy in ((-950, -950), (950, -950), (-950, 950), (950, 950)):
+        assert g.geometry.contains(Point(to_ll.transform(HANOI_X + dx, HANOI_Y + dy)))
+    assert not g.geometry.contains(Point(to_ll.transform(HANOI_X, HANOI_Y)))
+
+
+def test_gap_slivers_dropped():
+    grid = GridSpec(
+        CRS.from_user_input(UTM48N), 10.0, Affine(10, 0, HANOI_X, 0, -10, HANOI_Y + 500), 50, 50
+    )
+    ward = gpd.GeoDataFrame({"ward_id": ["w"], "name": ["x"], "population": [100.0]},
+                            geometry=[box(HANOI_X, HANOI_Y, HANOI_X + 500, HANOI_Y + 500)], crs=UTM48N)  # fmt: skip
+    n = np.ones(grid.shape, dtype="uint16")
+    n[0:5, 0:5] = 0  # 2,500 m² hole: a sliver
+    n[20:40, 20:40] = 0  # 40,000 m² gap
+    cov = ward_coverage_raster(ward, result_from(grid, n), min_gap_area_m2=10_000)
+    assert len(cov.gaps) == 1
+    assert cov.gaps.iloc[0]["area_km2"] == pytest.approx(0.04)
+    cov = ward_coverage_raster(ward, result_from(grid, n), min_gap_area_m2=0)
+    assert cov.gaps.iloc[0]["area_km2"] == pytest.approx(0.0425)
+    full = ward_coverage_raster(ward, result_from(grid, np.ones(grid.shape, dtype="uint16")))
+    assert len(full.gaps) == 0 and list(full.gaps.columns)[-1] == "geometry"
+
+
+def test_threshold_must_match_grid():
+    res = result_from(TINY, np.zeros(TINY.shape), threshold_dbm=-110.0)
+    ward_coverage_raster(tiny_ward(), res, threshold_dbm=-110.0)
+    with pytest.raises(ConfigError, match="recompute"):
+        ward_coverage_raster(tiny_ward(), res, threshold_dbm=-100.0)
+
+
+def test_shipped_wards_end_to_end(hanoi_wards):
+    grid = GridSpec.for_area(hanoi_wards, resolution_m=250)
+    rng = np.random.default_rng(0)
+    n = 60
+    sites = pd.DataFrame({
+        "cell_id": [f"c{i}" for i in range(n)], "site_id": [f"s{i}" for i in range(n)],
+        "operator": rng.choice(["Viettel", "VinaPhone"], n),
+        "lon_deg": rng.uniform(105.75, 105.95, n), "lat_deg": rng.uniform(20.95, 21.10, n),
+        "eirp_dbm": 64.0, "frequency_mhz": 3500.0, "bandwidth_mhz": 100.0, "height_m": 25.0,
+        "azimuth_deg": np.nan,
+    })  # fmt: skip
+    res = compute_grid(sites, grid, model="uma_nlos", link_budget=LinkBudget())
+    cov = ward_coverage_raster(hanoi_wards, res, threshold_dbm=-110.0)
+    t = cov.table
+    assert len(t) == 126 * 3
+    assert t["area_coverage_pct"].between(0, 100).all()
+    anyrows = t[t["operator"] == "any"]
+    assert anyrows["area_km2"].sum() == pytest.approx(
+        hanoi_wards.attrs["topology"]["area_km2"], rel=1e-6
+    )
+    # Redundancy classes partition each ward's area and population.
+    classes = anyrows[[c for c in t.columns if c.startswith("area_km2_servers")]].sum(axis=1)
+    np.testing.assert_allclose(classes, anyrows["area_km2"], rtol=1e-6)
+    pops = anyrows[[c for c in t.columns if c.startswith("population_servers")]].sum(axis=1)
+    np.testing.assert_allclose(pops, anyrows["population"], rtol=1e-6)
+    # Operator coverage never exceeds "any".
+    merged = t[t["operator"] != "any"].merge(anyrows, on="ward_id", suffixes=("", "_any"))
+    assert (merged["covered_area_km2"] <= merged["covered_area_km2_any"] + 1e-12).all()
+    assert 0 < anyrows["covered_area_km2"].sum() < anyrows["area_km2"].sum()
+    assert cov.gaps["ward_id"].isin(anyrows["ward_id"]).all()
