@@ -1,0 +1,754 @@
+"""Exact per-ward coverage from disc or sector footprints (the vector route).
+
+:func:`ward_coverage_vector` answers, for every ward and operator, how much of
+the ward's area and of its people lie inside at least one footprint, and how
+many distinct *sites* serve each part (0, 1, 2–4, 5+), plus the uncovered
+parts of each ward as polygons.
+
+Method
+------
+Counting how many footprints cover each point is an overlay (arrangement)
+problem whose cost explodes in dense networks: where hundreds of discs
+overlap, the full arrangement has a face for every combination. The
+redundancy classes only need the count *capped at 5*, so the work is confined
+with an adaptive quadtree, all in vectorised numpy:
+
+1. Each (ward, operator) starts as one box, the ward's bounding box, with the
+   footprints whose envelopes meet it (one :class:`shapely.STRtree` query).
+2. For every (box, footprint) pair two conservative tests are made from the
+   footprint's parameters alone, without building polygons: *misses* (the
+   box lies outside the footprint's circumcircle or envelope) and *contains*
+   (all four corners lie in the circular sector inscribed in the polygon, and
+   the polygon is convex). Distinct sites that contain the box are counted
+   (``c``), other sites that touch it are *partial* (``p``).
+3. A box with ``c ≥ 5`` is all "5+"; a box with ``p = 0`` has exactly ``c``
+   servers everywhere; a box with few partial sites (or a tiny box) is solved
+   exactly with shapely; any other box is split in four and the children
+   inherit only the partial pairs. Boxes outside the ward are dropped.
+4. In a solved box the arrangement is built exactly: the boundaries of the
+   partial footprints clipped to the box, the box outline and (on a ward
+   edge) the ward boundary are noded together and polygonized into faces,
+   one ``union_all``/``polygonize`` call for all boxes at once. Each face's
+   count is the number of distinct sites containing its representative point
+   plus the box's ``c``; faces outside the ward are dropped.
+5. Areas of uniform boxes (clipped to the ward only on ward edges) and faces
+   are summed per ward and count class in the equal-area CRS.
+
+Nothing is sampled or rasterised: the result equals the overlay of the
+footprint polygons up to floating-point rounding (tests compare it with
+geopandas ``overlay`` and a brute-force arrangement). Footprint polygons are
+area-corrected 128-gons (:mod:`phusong.footprints`), built only for cells that
+reach a solved box.
+
+Performance
+-----------
+Not yet at the target. ``benchmarks/bench_disc_coverage.py`` (20,000 synthetic
+disc sites, shared 2-CPU machine under load) measured about 70 s here against
+about 4 s for geopandas' buffer → union_all → overlay of "any" alone, with
+identical "any" percentages (max difference 8e-13 points). Most of the time
+goes to GEOS noding/polygonizing the capped arrangement for 3 operators + any
+where fewer than 5 sites overlap; see the hand-over notes for the planned
+analytic (arc-integral) route for discs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .errors import ConfigError, DataError
+from .footprints import (
+    DEFAULT_QUAD_SEGS,
+    DEFAULT_SECTOR_WIDTH_DEG,
+    _projected_xy,
+    _radius,
+    build_fans,
+    fan_parameters,
+)
+from .geo import equal_area_crs
+from .schema import ANY_OPERATOR, WARD_COVERAGE_COLUMNS, WGS84
+
+log = logging.getLogger(__name__)
+
+#: Highest server count that is told apart (the "5+" class).
+MAX_LEVEL = 5
+
+#: Absolute levels whose areas give the redundancy classes 0, 1, 2–4, 5+.
+_LEVELS = (1, 2, 5)
+
+#: A box is solved with shapely once it has at most this many partial sites
+#: (8 was fastest of 8/16/32 on the 20,000-site benchmark).
+_LEAF_SITES = 8
+
+#: Boxes are not split below this width [m]; they are solved with shapely.
+_MIN_BOX_M = 2.0
+
+MODELS = ("disc", "sector")
+
+
+@dataclass(frozen=True)
+class VectorCoverage:
+    """Result of :func:`ward_coverage_vector`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per ward × operator (``"any"`` first), columns
+        :data:`phusong.schema.WARD_COVERAGE_COLUMNS`.
+    gaps : geopandas.GeoDataFrame
+        Uncovered parts ("any" operator), one row per polygon part, EPSG:4326:
+        ``ward_id``, ``name``, ``area_km2`` [km²], ``population`` [people].
+    population_source : str
+        ``"raster:<file name>"`` or ``"uniform:official"``.
+    model : str
+        Footprint model used (``"disc"`` or ``"sector"``).
+    crs : pyproj.CRS
+        Equal-area CRS in which areas were measured.
+    """
+
+    table: pd.DataFrame
+    gaps: gpd.GeoDataFrame
+    population_source: str
+    model: str
+    crs: CRS
+
+
+# --------------------------------------------------------------------------
+# vectorised helpers
+# --------------------------------------------------------------------------
+
+
+def _segmented_reduce(
+    keys: np.ndarray, values: np.ndarray, op: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reduce ``values`` within runs of equal ``keys`` by a pairwise tree.
+
+    ``keys`` must be sorted. Each round combines elements 0+1, 2+3, … of every
+    run with one vectorised call of ``op`` (arrays of left and right operands),
+    so a run of ``n`` elements takes ``ceil(log2 n)`` rounds.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The distinct keys and one reduced value per key (``values``' trailing
+        shape is kept).
+    """
+    keys = np.asarray(keys)
+    while True:
+        n = len(keys)
+        if n == 0:
+            return keys, values
+        first = np.ones(n, dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        run_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+        rank = np.arange(n) - run_start
+        has_next = np.zeros(n, dtype=bool)
+        has_next[:-1] = keys[1:] == keys[:-1]
+        left = np.flatnonzero((rank % 2 == 0) & has_next)
+        if left.size == 0:
+            return keys, values
+        merged = op(values[left], values[left + 1])
+        values = values.copy()
+        values[left] = merged
+        keep = rank % 2 == 0
+        keys, values = keys[keep], values[keep]
+
+
+def _union_by_key(keys: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Union geometries per key (vectorised pairwise tree)."""
+    order = np.argsort(keys, kind="stable")
+    return _segmented_reduce(keys[order], geoms[order], shapely.union)
+
+
+# --------------------------------------------------------------------------
+# inputs
+# --------------------------------------------------------------------------
+
+
+def _operator_labels(sites: gpd.GeoDataFrame) -> np.ndarray:
+    if "operator" not in sites.columns:
+        return np.full(len(sites), "unknown", dtype=object)
+    ops = sites["operator"].astype("string").str.strip()
+    ops = ops.mask(ops.isna() | (ops == ""), "unknown")
+    return ops.to_numpy(dtype=object)
+
+
+def _site_labels(sites: gpd.GeoDataFrame) -> np.ndarray:
+    """Site key per cell: ``site_id``, or the cell's own id when it has none."""
+    n = len(sites)
+    own = (
+        sites["cell_id"].astype("string").to_numpy(dtype=object, na_value=None)
+        if "cell_id" in sites.columns
+        else np.array([f"row{i}" for i in range(n)], dtype=object)
+    )
+    own = np.array([f"cell:{v}" if v is not None else f"row:{i}" for i, v in enumerate(own)])
+    if "site_id" not in sites.columns:
+        return own
+    sid = sites["site_id"].astype("string")
+    sid = sid.mask(sid.str.strip() == "")
+    return np.where(sid.isna().to_numpy(), own, "site:" + sid.fillna("").to_numpy(dtype=object))
+
+
+def _footprint_params(
+    sites: gpd.GeoDataFrame, model: str, radius_m, crs: CRS, quad_segs: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    n = len(sites)
+    radius = _radius(sites, radius_m)
+    if model == "disc":
+        az = np.full(n, np.nan)
+        width = np.full(n, 360.0)
+    else:
+        az = (
+            pd.to_numeric(sites["azimuth_deg"], errors="coerce").to_numpy(dtype="float64")
+            if "azimuth_deg" in sites.columns
+            else np.full(n, np.nan)
+        )
+        width = (
+            pd.to_numeric(sites["beamwidth_deg"], errors="coerce").to_numpy(dtype="float64")
+            if "beamwidth_deg" in sites.columns
+            else np.full(n, np.nan)
+        )
+        bad = np.isfinite(az) & np.isfinite(width) & (width <= 0)
+        if bad.any():
+            # sector_footprints raises the detailed DataError listing the rows.
+            from .footprints import sector_footprints
+
+            sector_footprints(sites.iloc[np.flatnonzero(bad)], radius_m=1.0, crs=crs)
+        width = np.where(np.isfinite(az) & ~np.isfinite(width), DEFAULT_SECTOR_WIDTH_DEG, width)
+        width = np.where(np.isfinite(az), width, 360.0)
+    x, y, _ = _projected_xy(sites, crs)
+    params = fan_parameters(radius, az, width, quad_segs)
+    return x, y, params
+
+
+# --------------------------------------------------------------------------
+# the quadtree
+# --------------------------------------------------------------------------
+
+
+def _corner_inside(
+    px: np.ndarray, py: np.ndarray, cx: np.ndarray, cy: np.ndarray, r_in, start, width, full
+) -> np.ndarray:
+    """Whether points lie in the circular sector inscribed in each polygon."""
+    dx, dy = px - cx, py - cy
+    inside = dx * dx + dy * dy <= r_in * r_in
+    bearing = np.mod(np.arctan2(dx, dy) - start, 2 * np.pi)
+    return inside & (full | (bearing <= width))
+
+
+def _classify(
+    box: np.ndarray, cx: np.ndarray, cy: np.ndarray, p: dict[str, np.ndarray], env: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Conservative (touches, contains) tests for (box, footprint) pairs.
+
+    ``touches`` is False only when the footprint surely misses the box;
+    ``contains`` is True only when it surely contains the whole box.
+    """
+    x0, y0, x1, y1 = box.T
+    touches = (env[:, 0] < x1) & (env[:, 2] > x0) & (env[:, 1] < y1) & (env[:, 3] > y0)
+    nx = np.clip(cx, x0, x1) - cx
+    ny = np.clip(cy, y0, y1) - cy
+    touches &= nx * nx + ny * ny < p["r_out_m"] ** 2
+    convex = p["full"] | (p["width_rad"] <= np.pi)
+    contains = touches & convex
+    for qx, qy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
+        contains &= _corner_inside(
+            qx, qy, cx, cy, p["r_in_m"], p["start_rad"], p["width_rad"], p["full"]
+        )
+    return touches, contains
+
+
+@dataclass
+class _Boxes:
+    """Results of the quadtree: uniform boxes and boxes to solve exactly."""
+
+    # uniform boxes: node id of the (ward, group), box bounds, inside flag, server count
+    u_node: np.ndarray
+    u_box: np.ndarray
+    u_inside: np.ndarray
+    u_count: np.ndarray
+    # leaf boxes (solved exactly)
+    l_node: np.ndarray
+    l_box: np.ndarray
+    l_inside: np.ndarray
+    l_count: np.ndarray
+    # partial (leaf, cell) pairs
+    lp_leaf: np.ndarray
+    lp_cell: np.ndarray
+
+
+def _quadtree(
+    ward_geoms: np.ndarray,
+    node_ward: np.ndarray,
+    pair_node: np.ndarray,
+    pair_cell: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    params: dict[str, np.ndarray],
+    env: np.ndarray,
+    site_code: np.ndarray,
+) -> _Boxes:
+    n_sites = int(site_code.max()) + 1 if site_code.size else 1
+    bounds = shapely.bounds(ward_geoms)
+    box = bounds[node_ward].copy()
+    node = np.arange(len(node_ward))  # (ward, group) id of each box
+    inside = np.zeros(len(node), dtype=bool)
+    count = np.zeros(len(node), dtype="int64")
+    pb, pc = pair_node.copy(), pair_cell.copy()  # pairs: box index, cell index
+    out: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("u_node", "u_box", "u_inside", "u_count", "l_node", "l_box")
+    }
+    out.update({k: [] for k in ("l_inside", "l_count", "lp_leaf", "lp_cell")})
+    n_leaves = 0
+    while len(node):
+        n_box = len(node)
+        sp = {k: v[pc] for k, v in params.items()}
+        touches, contains = _classify(box[pb], cx[pc], cy[pc], sp, env[pc])
+        # Distinct container sites per box.
+        ckey = np.unique(pb[contains] * n_sites + site_code[pc[contains]])
+        count = count + np.bincount(ckey // n_sites, minlength=n_box)
+        partial = touches & ~contains
+        pkey = pb * n_sites + site_code[pc]
+        partial &= ~np.isin(pkey, ckey)
+        pb, pc, pkey = pb[partial], pc[partial], pkey[partial]
+        n_partial = np.bincount(np.unique(pkey) // n_sites, minlength=n_box)
+        width = np.minimum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1])
+        uniform = (count >= MAX_LEVEL) | (n_partial == 0)
+        leaf = ~uniform & ((n_partial <= _LEAF_SITES) | (width <= _MIN_BOX_M))
+        split = ~uniform & ~leaf
+        for key, arr in (("u_node", node), ("u_box", box), ("u_inside", inside)):
+            out[key].append(arr[uniform])
+        out["u_count"].append(np.minimum(count[uniform], MAX_LEVEL))
+        leaf_id = np.full(n_box, -1)
+        leaf_id[leaf] = n_leaves + np.arange(int(leaf.sum()))
+        n_leaves += int(leaf.sum())
+        for key, arr in (("l_node", node), ("l_box", box), ("l_inside", inside)):
+            out[key].append(arr[leaf])
+        out["l_count"].append(count[leaf])
+        in_leaf = leaf[pb]
+        out["lp_leaf"].append(leaf_id[pb[in_leaf]])
+        out["lp_cell"].append(pc[in_leaf])
+        # Split the rest into four children.
+        parent = np.flatnonzero(split)
+        if parent.size == 0:
+            break
+        x0, y0, x1, y1 = box[parent].T
+        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        child_box = np.concatenate(
+            [
+                np.column_stack([x0, y0, xm, ym]),
+                np.column_stack([xm, y0, x1, ym]),
+                np.column_stack([x0, ym, xm, y1]),
+                np.column_stack([xm, ym, x1, y1]),
+            ]
+        )
+        child_parent = np.tile(parent, 4)
+        child_inside = inside[child_parent]
+        keep = np.ones(len(child_parent), dtype=bool)
+        edge = np.flatnonzero(~child_inside)
+        if edge.size:
+            wg = ward_geoms[node_ward[node[child_parent[edge]]]]
+            rect = shapely.box(*child_box[edge].T)
+            keep[edge] = shapely.intersects(wg, rect)
+            child_inside[edge] = shapely.contains_properly(wg, rect)
+        child_parent, child_box, child_inside = (
+            child_parent[keep],
+            child_box[keep],
+            child_inside[keep],
+        )
+        # Pairs of each child: the parent's partial pairs.
+        order = np.argsort(pb, kind="stable")
+        pb, pc = pb[order], pc[order]
+        starts = np.searchsorted(pb, np.arange(n_box))
+        ends = np.searchsorted(pb, np.arange(n_box), side="right")
+        lengths = (ends - starts)[child_parent]
+        child_of_pair = np.repeat(np.arange(len(child_parent)), lengths)
+        offs = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        src = np.repeat(starts[child_parent], lengths) + offs
+        pb, pc = child_of_pair, pc[src]
+        node, box, inside = node[child_parent], child_box, child_inside
+        count = count[child_parent]
+    cat = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in out.items()}
+    return _Boxes(
+        u_node=cat["u_node"].astype("int64"),
+        u_box=cat["u_box"].reshape(-1, 4),
+        u_inside=cat["u_inside"].astype(bool),
+        u_count=cat["u_count"].astype("int64"),
+        l_node=cat["l_node"].astype("int64"),
+        l_box=cat["l_box"].reshape(-1, 4),
+        l_inside=cat["l_inside"].astype(bool),
+        l_count=cat["l_count"].astype("int64"),
+        lp_leaf=cat["lp_leaf"].astype("int64"),
+        lp_cell=cat["lp_cell"].astype("int64"),
+    )
+
+
+def _solve_leaves(
+    boxes: _Boxes,
+    polys: np.ndarray,
+    site_code: np.ndarray,
+    ward_geoms: np.ndarray,
+    node_ward: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Faces of the footprint arrangement inside every solved box, with their server count.
+
+    In each box the boundaries of the partial footprints (clipped to the box),
+    the box's outline and, for boxes on a ward edge, the ward's boundary are
+    noded together (one ``union_all`` per box, vectorised over boxes) and
+    polygonized into faces. A face's count is the number of distinct sites
+    whose cells contain its representative point, plus the box's containers.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        Leaf index, face polygon (inside the ward) and server count capped at
+        :data:`MAX_LEVEL`, one entry per face.
+    """
+    n_leaf = len(boxes.l_node)
+    if n_leaf == 0:
+        return np.empty(0, "int64"), np.empty(0, object), np.empty(0, "int64")
+    rects = shapely.box(*boxes.l_box.T)
+    leaf, cell = boxes.lp_leaf, boxes.lp_cell
+    lines = shapely.boundary(shapely.intersection(polys[cell], rects[leaf]))
+    edge = np.flatnonzero(~boxes.l_inside)
+    wards_of_edge = ward_geoms[node_ward[boxes.l_node[edge]]]
+    ward_lines = shapely.intersection(shapely.boundary(wards_of_edge), rects[edge])
+    keys = np.concatenate([leaf, np.arange(n_leaf), edge])
+    geoms = np.concatenate([lines, shapely.boundary(rects), ward_lines])
+    order = np.argsort(keys, kind="stable")
+    keys, geoms = keys[order], geoms[order]
+    # Pad to a 2-D array (one row per leaf) and node all lines of a row at once.
+    starts = np.searchsorted(keys, np.arange(n_leaf))
+    col = np.arange(len(keys)) - starts[keys]
+    grid = np.full((n_leaf, int(col.max()) + 1), None, dtype=object)
+    grid[keys, col] = geoms
+    noded = shapely.union_all(grid, axis=1)
+    faces, face_leaf = shapely.get_parts(shapely.polygonize(noded[:, None]), return_index=True)
+    faces = np.asarray(faces, dtype=object)
+    pts = shapely.point_on_surface(faces)
+    px, py = shapely.get_x(pts), shapely.get_y(pts)
+    # Keep faces inside the ward (only boxes on a ward edge can have others).
+    keep = np.ones(len(faces), dtype=bool)
+    out_edge = ~boxes.l_inside[face_leaf]
+    if out_edge.any():
+        sel = np.flatnonzero(out_edge)
+        wg = ward_geoms[node_ward[boxes.l_node[face_leaf[sel]]]]
+        keep[sel] = shapely.contains_xy(wg, px[sel], py[sel])
+    faces, face_leaf, px, py = faces[keep], face_leaf[keep], px[keep], py[keep]
+    # Count distinct sites containing each face's representative point.
+    order = np.argsort(leaf, kind="stable")
+    leaf_s, cell_s = leaf[order], cell[order]
+    lo = np.searchsorted(leaf_s, face_leaf)
+    hi = np.searchsorted(leaf_s, face_leaf, side="right")
+    n_pairs = hi - lo
+    pair_face = np.repeat(np.arange(len(faces)), n_pairs)
+    offs = np.arange(n_pairs.sum()) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+    pair_cell = cell_s[np.repeat(lo, n_pairs) + offs]
+    inside = shapely.contains_xy(polys[pair_cell], px[pair_face], py[pair_face])
+    n_sites = int(site_code.max()) + 1
+    uk = np.unique(pair_face[inside] * n_sites + site_code[pair_cell[inside]])
+    count = np.bincount(uk // n_sites, minlength=len(faces)) + boxes.l_count[face_leaf]
+    return face_leaf, faces, np.minimum(count, MAX_LEVEL)
+
+
+# --------------------------------------------------------------------------
+# population
+# --------------------------------------------------------------------------
+
+
+def _raster_sums(raster: str | Path, geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """People inside each geometry: exactextract ``sum`` of the raster [people]."""
+    import exactextract
+    import rasterio
+
+    out = np.zeros(len(geoms))
+    ok = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
+    if not ok.any():
+        return out
+    with rasterio.open(raster) as src:
+        raster_crs = src.crs
+    frame = gpd.GeoDataFrame({"i": np.flatnonzero(ok)}, geometry=geoms[ok], crs=crs)
+    if raster_crs is not None:
+        frame = frame.to_crs(raster_crs)
+    res = exactextract.exact_extract(str(raster), frame, "sum", include_cols=["i"], output="pandas")
+    out[res["i"].to_numpy()] = np.nan_to_num(res["sum"].to_numpy(dtype="float64"))
+    return out
+
+
+# --------------------------------------------------------------------------
+# the public function
+# --------------------------------------------------------------------------
+
+
+def ward_coverage_vector(
+    wards: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    model: Literal["disc", "sector"] = "disc",
+    radius_m: float | np.ndarray | None = None,
+    operators: Sequence[str] | None = None,
+    population_raster: str | Path | None = None,
+    min_gap_area_m2: float = 10_000,
+    crs: CRS | str | None = None,
+    quad_segs: int = DEFAULT_QUAD_SEGS,
+) -> VectorCoverage:
+    """Exact area and population coverage of every ward, per operator and for any.
+
+    Parameters
+    ----------
+    wards : GeoDataFrame
+        Ward table (:data:`phusong.schema.WARD_COLUMNS`), any CRS.
+    sites : GeoDataFrame
+        Cell table (:data:`phusong.schema.SITE_COLUMNS`), any CRS. Used:
+        geometry, ``range_m`` (unless ``radius_m``), ``operator``,
+        ``site_id`` (``cell_id`` when missing), and for ``model="sector"``
+        ``azimuth_deg`` and ``beamwidth_deg``.
+    model : {"disc", "sector"}
+        Footprint model (:func:`phusong.footprints.disc_footprints` or
+        :func:`~phusong.footprints.sector_footprints`).
+    radius_m : float or ndarray, optional
+        Footprint radius overriding ``range_m`` (scalar or per cell) [m].
+    operators : sequence of str, optional
+        Operators to include (others' cells are ignored, and "any" means any
+        of these). Every listed operator gets rows, with zero coverage when it
+        has no cell. Default: every operator present in ``sites``.
+    population_raster : str or Path, optional
+        GeoTIFF of people per pixel (e.g. WorldPop). Default: each ward's
+        official ``population`` spread evenly over its area.
+    min_gap_area_m2 : float, default 10,000
+        Uncovered polygon parts smaller than this [m²] are left out of
+        ``gaps`` (slivers between nearly touching footprints); the table's
+        figures always include them.
+    crs : pyproj.CRS or str, optional
+        Equal-area CRS for all areas; default
+        :func:`phusong.geo.equal_area_crs` of ``wards``.
+    quad_segs : int, default 32
+        Segments per quarter circle of the footprint polygons.
+
+    Returns
+    -------
+    VectorCoverage
+        ``table`` (ward × operator, :data:`~phusong.schema.WARD_COVERAGE_COLUMNS`,
+        rows in ward order with ``"any"`` first then operators alphabetically),
+        ``gaps``, ``population_source``, ``model``, ``crs``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown ``model``.
+    DataError
+        Missing or invalid radii or beamwidths (every row listed), or tables
+        without a CRS.
+
+    Notes
+    -----
+    *Servers are sites, not cells.* The redundancy columns count distinct
+    ``site_id`` values whose footprint (the union of the site's cells) covers
+    a point: the three sectors of a mast fail together (power, backhaul), so
+    they are one server for resilience. For "any", a mast shared by two
+    operators under one ``site_id`` counts once; per operator, only that
+    operator's cells count.
+
+    Area figures are area-weighted, population figures population-weighted;
+    areas are measured in the equal-area CRS. Classes are ``area_km2_servers_0
+    = area − |L1|``, ``_1 = |L1| − |L2|``, ``_2_4 = |L2| − |L5|``,
+    ``_5plus = |L5|`` with ``L_k`` the part of the ward covered by at least
+    ``k`` sites, so the four classes add up to the ward's area.
+
+    Population. Uniform (``"uniform:official"``): people in a region =
+    ``population × region area / ward area``. Raster (``"raster:<name>"``):
+    people in a region = exactextract ``sum`` of the raster over it (pixels
+    weighted by the covered fraction), and the ``population`` column is the
+    raster sum over the ward (not the official figure), so that covered
+    people never exceed it. A missing (NaN) official population is taken as
+    0 people with a warning. Every percentage is 0–100 and never NaN: it is
+    0 for a ward of zero area or zero population.
+    """
+    if model not in MODELS:
+        raise ConfigError(f"model={model!r} is not known; valid models: {', '.join(MODELS)}")
+    if wards.crs is None:
+        raise DataError("the ward table has no CRS; set it (e.g. wards.set_crs('EPSG:4326')).")
+    crs = CRS.from_user_input(crs) if crs is not None else equal_area_crs(wards)
+    ward_geoms = np.asarray(wards.geometry.to_crs(crs).to_numpy(), dtype=object)
+    ward_geoms = shapely.make_valid(ward_geoms)
+    shapely.prepare(ward_geoms)
+    n_wards = len(wards)
+    ward_area = shapely.area(ward_geoms)
+
+    ops_all = _operator_labels(sites)
+    if operators is None:
+        op_names = sorted(set(ops_all.tolist()))
+        use = np.ones(len(sites), dtype=bool)
+    else:
+        op_names = sorted(dict.fromkeys(str(o) for o in operators))
+        use = np.isin(ops_all, op_names)
+        missing = sorted(set(op_names) - set(ops_all[use].tolist()))
+        if missing:
+            log.info("no cells for operator(s) %s: their coverage is 0", ", ".join(missing))
+    sites = sites.iloc[np.flatnonzero(use)]
+    ops = ops_all[use]
+    groups = [ANY_OPERATOR, *[o for o in op_names if o != ANY_OPERATOR]]
+    n_groups = len(groups)
+
+    if len(sites):
+        cx, cy, params = _footprint_params(sites, model, radius_m, crs, quad_segs)
+        site_code = pd.factorize(_site_labels(sites))[0].astype("int64")
+        r = params["r_out_m"]
+        env = np.column_stack([cx - r, cy - r, cx + r, cy + r])
+        tree = shapely.STRtree(shapely.box(*env.T))
+        w_idx, c_idx = tree.query(shapely.box(*shapely.bounds(ward_geoms).T))
+        op_code = np.searchsorted(np.asarray(groups[1:], dtype=object), ops) + 1
+        # "any" pairs plus one copy per operator.
+        pair_node = np.concatenate([w_idx * n_groups, w_idx * n_groups + op_code[c_idx]])
+        pair_cell = np.concatenate([c_idx, c_idx])
+    else:
+        cx = cy = np.empty(0)
+        params = fan_parameters(np.empty(0), np.empty(0), np.empty(0), quad_segs)
+        site_code = np.zeros(0, dtype="int64")
+        env = np.empty((0, 4))
+        pair_node = pair_cell = np.empty(0, dtype="int64")
+    node_ward = np.repeat(np.arange(n_wards), n_groups)
+    node_group = np.tile(np.arange(n_groups), n_wards)
+
+    boxes = _quadtree(ward_geoms, node_ward, pair_node, pair_cell, cx, cy, params, env, site_code)
+    log.debug("quadtree: %d uniform boxes, %d solved boxes", len(boxes.u_node), len(boxes.l_node))
+
+    # Footprint polygons only for the cells that reach a solved box.
+    polys = np.full(len(cx), None, dtype=object)
+    need = np.unique(boxes.lp_cell)
+    if need.size:
+        sub = {k: v[need] for k, v in params.items()}
+        polys[need] = build_fans(cx[need], cy[need], sub)
+    face_leaf, faces, face_count = _solve_leaves(boxes, polys, site_code, ward_geoms, node_ward)
+
+    # Uniform boxes: their part of the ward (box ∩ ward, computed only on ward edges).
+    u_piece = shapely.box(*boxes.u_box.T) if len(boxes.u_node) else np.empty(0, dtype=object)
+    edge = np.flatnonzero(~boxes.u_inside)
+    if edge.size:
+        u_piece[edge] = shapely.intersection(
+            ward_geoms[node_ward[boxes.u_node[edge]]], u_piece[edge]
+        )
+    # Every piece of every ward with its server count: uniform boxes and faces.
+    piece_node = np.concatenate([boxes.u_node, boxes.l_node[face_leaf]]).astype("int64")
+    piece_geom = np.concatenate([u_piece, faces])
+    piece_count = np.concatenate([boxes.u_count, face_count]).astype("int64")
+    piece_area = shapely.area(piece_geom)
+
+    n_nodes = n_wards * n_groups
+    level_area = {
+        k: np.minimum(_sum_by(piece_node, piece_area * (piece_count >= k), n_nodes),
+                      ward_area[node_ward])
+        for k in _LEVELS
+    }  # fmt: skip
+
+    # Gaps ("any" only): pieces with no server, dissolved per ward, split into parts.
+    gap = (piece_count == 0) & (node_group[piece_node] == 0) & (piece_area > 0)
+    gkey, gunion = _union_by_key(node_ward[piece_node[gap]], piece_geom[gap])
+    part_geom, part_idx = shapely.get_parts(gunion, return_index=True)
+    part_geom = np.asarray(part_geom, dtype=object)
+    part_ward = gkey[part_idx].astype("int64") if len(gkey) else np.empty(0, dtype="int64")
+    polygonal = np.isin(shapely.get_type_id(part_geom), (3, 6))
+    part_area = shapely.area(part_geom)
+    keep = polygonal & (part_area >= min_gap_area_m2) & (part_area > 0)
+    part_geom, part_ward, part_area = part_geom[keep], part_ward[keep], part_area[keep]
+
+    # Population.
+    if population_raster is not None:
+        source = f"raster:{Path(population_raster).name}"
+        pop = _raster_sums(population_raster, ward_geoms, crs)
+        covered = piece_count >= 1
+        people = np.zeros(len(piece_geom))
+        people[covered] = _raster_sums(population_raster, piece_geom[covered], crs)
+        level_pop = {
+            k: np.minimum(_sum_by(piece_node, people * (piece_count >= k), n_nodes),
+                          pop[node_ward])
+            for k in _LEVELS
+        }  # fmt: skip
+        gap_pop = _raster_sums(population_raster, part_geom, crs)
+    else:
+        source = "uniform:official"
+        official = pd.to_numeric(wards["population"], errors="coerce").to_numpy(dtype="float64")
+        if np.isnan(official).any():
+            log.warning(
+                "%d wards have no population; counted as 0 people", int(np.isnan(official).sum())
+            )
+        pop = np.nan_to_num(official)
+        density = np.divide(pop, ward_area, out=np.zeros(n_wards), where=ward_area > 0)
+        level_pop = {k: level_area[k] * density[node_ward] for k in _LEVELS}
+        gap_pop = part_area * density[part_ward]
+
+    table = _table(wards, groups, node_ward, ward_area, pop, level_area, level_pop)
+    gaps = gpd.GeoDataFrame(
+        {
+            "ward_id": pd.array(wards["ward_id"].to_numpy()[part_ward], dtype="string"),
+            "name": pd.array(wards["name"].to_numpy()[part_ward], dtype="string")
+            if "name" in wards.columns
+            else pd.array([None] * len(part_ward), dtype="string"),
+            "area_km2": part_area / 1e6,
+            "population": gap_pop,
+        },
+        geometry=gpd.GeoSeries(part_geom, crs=crs).to_crs(WGS84).to_numpy(),
+        crs=WGS84,
+    )
+    return VectorCoverage(table=table, gaps=gaps, population_source=source, model=model, crs=crs)
+
+
+def _sum_by(keys: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n)
+    np.add.at(out, keys.astype("int64"), np.asarray(weights, dtype="float64"))
+    return out
+
+
+def _pct(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    pct = np.divide(100.0 * part, whole, out=np.zeros(len(part)), where=whole > 0)
+    return np.clip(pct, 0.0, 100.0)
+
+
+def _table(
+    wards: gpd.GeoDataFrame,
+    groups: list[str],
+    node_ward: np.ndarray,
+    ward_area: np.ndarray,
+    pop: np.ndarray,
+    level_area: dict[int, np.ndarray],
+    level_pop: dict[int, np.ndarray],
+) -> pd.DataFrame:
+    n_groups = len(groups)
+    area = ward_area[node_ward]
+    people = pop[node_ward]
+    a1, a2, a5 = (level_area[k] for k in (1, 2, 5))
+    p1, p2, p5 = (level_pop[k] for k in (1, 2, 5))
+    cols = {
+        "ward_id": pd.array(np.repeat(wards["ward_id"].astype("string").to_numpy(), n_groups)),
+        "operator": pd.array(np.tile(np.asarray(groups, dtype=object), len(wards))),
+        "area_km2": area / 1e6,
+        "covered_area_km2": a1 / 1e6,
+        "area_coverage_pct": _pct(a1, area),
+        "population": people,
+        "covered_population": p1,
+        "population_coverage_pct": _pct(p1, people),
+        "area_km2_servers_0": np.maximum(area - a1, 0.0) / 1e6,
+        "area_km2_servers_1": np.maximum(a1 - a2, 0.0) / 1e6,
+        "area_km2_servers_2_4": np.maximum(a2 - a5, 0.0) / 1e6,
+        "area_km2_servers_5plus": a5 / 1e6,
+        "population_servers_0": np.maximum(people - p1, 0.0),
+        "population_servers_1": np.maximum(p1 - p2, 0.0),
+        "population_servers_2_4": np.maximum(p2 - p5, 0.0),
+        "population_servers_5plus": p5,
+    }
+    table = pd.DataFrame(cols)
+    for name, (dtype, _) in WARD_COVERAGE_COLUMNS.items():
+        table[name] = table[name].astype(dtype)
+    return table[list(WARD_COVERAGE_COLUMNS)]
+
+
+__all__ = ["MODELS", "VectorCoverage", "ward_coverage_vector"]
