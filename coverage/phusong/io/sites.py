@@ -1,0 +1,680 @@
+"""Read cell-site files into the canonical site table.
+
+Formats (detected from the content, then the name):
+
+- OpenCelliD / Mozilla Location Service CSV, plain or ``.csv.gz``, with or
+  without its header (``radio,mcc,net,area,cell,unit,lon,lat,range,…``);
+- operator site/sector sheets: CSV (``,`` ``;`` tab or ``|`` delimited, UTF-8
+  with or without BOM, UTF-16, or Windows-1258) or XLSX;
+- GeoJSON, GeoPackage, GeoParquet and (zipped) Shapefiles of points, in any
+  CRS (reprojected to EPSG:4326);
+- a zip archive holding one of the above.
+
+The rows are then checked and normalised by :func:`phusong.validate.validate_sites`.
+CSV is parsed with pyarrow (multi-threaded, typed) and falls back to Python's
+``csv`` module only for files pyarrow cannot map back to spreadsheet rows
+(quoted line breaks, rows with the wrong number of fields).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import tempfile
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyogrio
+import shapely
+
+from ..errors import DataError
+from ..schema import WGS84
+from ..validate import (
+    KNOWN_NAMES,
+    MAX_DISTANCE_KM,
+    OPENCELLID_COLUMNS,
+    ValidationReport,
+    _norm,
+    check_on_invalid,
+    map_columns,
+    normalise_radio,
+    radio_selection,
+    validate_sites,
+)
+from .files import (
+    MAX_UNCOMPRESSED_BYTES,
+    MAX_UPLOAD_BYTES,
+    RawInput,
+    Source,
+    load_input,
+    materialise,
+    safe_zip_members,
+)
+from .shipped import data_path
+
+log = logging.getLogger(__name__)
+
+#: Shipped synthetic sample files, by kind.
+SAMPLE_FILES = {
+    "sheet": "hanoi_5g_sites_SYNTHETIC.csv",
+    "opencellid": "hanoi_5g_opencellid_SYNTHETIC.csv.gz",
+}
+
+_VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".geoparquet")
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass
+class _Parsed:
+    """A parsed table before validation."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    notes: list[str] = field(default_factory=list)
+    coords: tuple[np.ndarray, np.ndarray] | None = None
+    pre_rejected: list[tuple[int, str | None, str, str | None]] = field(default_factory=list)
+    name: str = ""
+
+
+def sample_sites_path(kind: Literal["sheet", "opencellid"] = "sheet") -> Path:
+    """Path of a shipped SYNTHETIC sample network file.
+
+    Parameters
+    ----------
+    kind : {"sheet", "opencellid"}
+        ``"sheet"``: the operator site/sector sheet (CSV); ``"opencellid"``:
+        the same network in OpenCelliD format (``.csv.gz``, NR rows).
+    """
+    if kind not in SAMPLE_FILES:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"kind={kind!r}; use one of {', '.join(SAMPLE_FILES)}.")
+    return data_path("sample", SAMPLE_FILES[kind])
+
+
+def read_sites(
+    source: Source,
+    *,
+    radio: str | list[str] | None = "NR",
+    study_area: Any = None,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    on_invalid: Literal["report", "raise"] = "report",
+    max_distance_km: float = MAX_DISTANCE_KM,
+    name: str | None = None,
+) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    """Read a cell-site file into the canonical site table, with a validation report.
+
+    Parameters
+    ----------
+    source : path, bytes or file-like
+        OpenCelliD CSV (``.csv`` / ``.csv.gz``, header optional), an operator
+        sheet (CSV or XLSX), GeoJSON / GeoPackage / GeoParquet / zipped
+        Shapefile of points, or a zip holding one of them. Uploaded file
+        objects (Streamlit's ``UploadedFile``) and raw bytes are accepted.
+    radio : str, list of str or None
+        Radio technologies to keep: ``"NR"`` (default), e.g. ``["NR", "LTE"]``,
+        or ``None`` for all. Rows of other radios are counted in the report as
+        filtered.
+    study_area : GeoDataFrame, polygon, (min_lon, min_lat, max_lon, max_lat) or None
+        Where the sites should be; default the shipped Hà Nội wards. Used to
+        fix swapped latitude/longitude and to reject far-away points.
+    max_bytes : int
+        Largest accepted file [bytes] (default 200 MB).
+    on_invalid : {"report", "raise"}
+        ``"report"``: rejected rows go to the report and the rest are returned;
+        ``"raise"``: any rejected row raises :class:`DataError` listing all.
+    max_distance_km : float
+        Rows more than this outside the study area's bounds are rejected [km].
+    name : str, optional
+        File name to show in messages (default: the source's own).
+
+    Returns
+    -------
+    sites : GeoDataFrame
+        Columns exactly :data:`phusong.schema.SITE_COLUMNS`, EPSG:4326 points.
+    report : ValidationReport
+        Rows read / accepted / rejected / filtered, rejected rows and notes.
+
+    Raises
+    ------
+    DataError
+        File-level problems (empty file, not a table, no coordinate columns,
+        vector file without CRS, every row rejected, too large), each with how
+        to fix it.
+    ConfigError
+        Invalid ``radio`` or ``on_invalid``.
+    """
+    check_on_invalid(on_invalid)
+    radio_selection(radio)
+    raw = load_input(source, max_bytes=max_bytes, name=name)
+    parsed = _parse(raw, depth=0)
+    return validate_sites(
+        parsed.frame,
+        source=raw.name,
+        rows=parsed.rows,
+        coords=parsed.coords,
+        radio=radio,
+        study_area=study_area,
+        max_distance_km=max_distance_km,
+        on_invalid=on_invalid,
+        file_notes=parsed.notes,
+        pre_rejected=parsed.pre_rejected,
+    )
+
+
+def sites_from_frame(
+    df: pd.DataFrame,
+    source: str = "<table>",
+    *,
+    radio: str | list[str] | None = "NR",
+    study_area: Any = None,
+    on_invalid: Literal["report", "raise"] = "report",
+    max_distance_km: float = MAX_DISTANCE_KM,
+) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    """Validate an in-memory table of sites (same rules as :func:`read_sites`).
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        Columns as in an operator sheet (``lat``/``lon`` or the canonical
+        ``lat_deg``/``lon_deg``…), or a GeoDataFrame of points with a CRS (its
+        geometry gives the positions). Row ``i`` (0-based) is reported as row
+        ``i + 2``, as if the table were a spreadsheet with a header row.
+    source : str
+        Name used in messages.
+
+    Other parameters are as for :func:`read_sites`.
+    """
+    coords = None
+    frame = pd.DataFrame(df)
+    notes: list[str] = []
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df.columns:
+        if df.crs is None:
+            raise DataError(
+                "the GeoDataFrame has no CRS; set one (gdf.set_crs('EPSG:4326')) and try again.",
+                file=source,
+            )
+        coords = _point_coords(df.geometry)
+        frame = pd.DataFrame(df.drop(columns=df.geometry.name))
+        if df.crs.to_epsg() != 4326:
+            notes.append(f"positions reprojected from {df.crs.to_string()} to EPSG:4326.")
+    return validate_sites(
+        frame,
+        source=source,
+        rows=np.arange(2, len(frame) + 2, dtype=np.int64),
+        coords=coords,
+        radio=radio,
+        study_area=study_area,
+        max_distance_km=max_distance_km,
+        on_invalid=on_invalid,
+        file_notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def _parse(raw: RawInput, depth: int) -> _Parsed:
+    data = raw.data
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise DataError(
+            "the file is empty. Export the site list again (with a header row and data rows).",
+            file=raw.name,
+        )
+    if data[:2] == b"\x1f\x8b":
+        inner = raw.name[:-3] if raw.name.lower().endswith(".gz") else raw.name + ".csv"
+        return _parse(RawInput(inner, _gunzip(raw), None), depth)
+    suffix = raw.suffix
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        if (
+            suffix in (".xlsx", ".xlsm")
+            or b"xl/workbook" in data[:65536]
+            or b"[Content_Types]" in data[:2048]
+        ):
+            return _read_excel(raw)
+        if depth > 0:
+            raise DataError(
+                "a zip inside a zip is not read; unzip the outer archive.", file=raw.name
+            )
+        return _read_zip(raw)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise DataError(
+            "this is an old Excel .xls (or another OLE) file; save it as .xlsx or CSV.",
+            file=raw.name,
+        )
+    if data[:16] == b"SQLite format 3\x00":
+        return _read_vector(raw, ".gpkg")
+    if data[:4] == b"PAR1":
+        return _read_parquet(raw)
+    if suffix in (".shp", ".shx", ".dbf"):
+        raise DataError(
+            "a Shapefile needs its .shp, .shx, .dbf and .prj together: zip them and give the zip.",
+            file=raw.name,
+        )
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if suffix in (".geojson", ".json", ".fgb") or head[:1] in (b"{", b"["):
+        return _read_vector(raw, suffix if suffix in (".geojson", ".json", ".fgb") else ".geojson")
+    return _read_csv(raw)
+
+
+def _gunzip(raw: RawInput, limit: int = MAX_UNCOMPRESSED_BYTES) -> bytes:
+    chunks, total = [], 0
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw.data)) as fh:
+            while chunk := fh.read(1 << 22):
+                total += len(chunk)
+                if total > limit:
+                    raise DataError(
+                        f"the gzip file expands to more than {limit / 1e6:.0f} MB; split it.",
+                        file=raw.name,
+                    )
+                chunks.append(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(
+            f"the gzip file is corrupt or truncated ({exc}); download it again.", file=raw.name
+        ) from exc
+    return b"".join(chunks)
+
+
+def _read_zip(raw: RawInput) -> _Parsed:
+    members = safe_zip_members(raw)
+    names = [m for m in members if not Path(m).name.startswith((".", "__MACOSX"))]
+    names = [m for m in names if not m.startswith("__MACOSX/")]
+    shp = [m for m in names if m.lower().endswith(".shp")]
+    vec = [
+        m for m in names if m.lower().endswith((".geojson", ".json", ".gpkg", ".parquet", ".fgb"))
+    ]
+    tab = [m for m in names if m.lower().endswith((".csv", ".csv.gz", ".tsv", ".txt", ".xlsx"))]
+    chosen = shp or vec or tab
+    if not chosen:
+        raise DataError(
+            "the zip holds no site file (.shp with .shx/.dbf/.prj, .geojson, .gpkg, .parquet, "
+            f".csv or .xlsx); it holds: {', '.join(names[:20]) or 'nothing'}.",
+            file=raw.name,
+        )
+    first = chosen[0]
+    notes = [f"read '{first}' from the zip."]
+    if len(chosen) > 1:
+        notes.append(f"the zip holds {len(chosen)} site files; only '{first}' was read.")
+    if shp:
+        with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
+            for member, content in members.items():
+                target = Path(tmp, *Path(member).parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            gdf = _read_vector_path(Path(tmp, *Path(first).parts), raw.name)
+        parsed = _from_geoframe(gdf, raw.name)
+    else:
+        parsed = _parse(RawInput(f"{raw.name}/{first}", members[first], None), depth=1)
+    parsed.notes[:0] = notes
+    return parsed
+
+
+def _read_vector_path(path: Path, shown: str) -> gpd.GeoDataFrame:
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            return gpd.read_parquet(path)
+        return pyogrio.read_dataframe(path)
+    except Exception as exc:
+        raise DataError(
+            f"could not read the vector file ({type(exc).__name__}: {exc}). Give a GeoJSON, "
+            "GeoPackage, GeoParquet or zipped Shapefile of points.",
+            file=shown,
+        ) from exc
+
+
+def _read_vector(raw: RawInput, suffix: str) -> _Parsed:
+    with materialise(raw, suffix) as path:
+        gdf = _read_vector_path(path, raw.name)
+    return _from_geoframe(gdf, raw.name)
+
+
+def _read_parquet(raw: RawInput) -> _Parsed:
+    with materialise(raw, ".parquet") as path:
+        try:
+            gdf = gpd.read_parquet(path)
+        except ValueError:  # plain Parquet without geo metadata: a table
+            try:
+                frame = pd.read_parquet(path)
+            except Exception as exc:
+                raise DataError(f"could not read the Parquet file ({exc}).", file=raw.name) from exc
+            return _Parsed(frame, np.arange(2, len(frame) + 2, dtype=np.int64), name=raw.name)
+        except Exception as exc:
+            raise DataError(f"could not read the GeoParquet file ({exc}).", file=raw.name) from exc
+    return _from_geoframe(gdf, raw.name)
+
+
+def _point_coords(geom: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of point geometries in EPSG:4326; NaN for empty / non-point ones."""
+    geom = geom.to_crs(WGS84)
+    arr = geom.to_numpy()
+    kinds = shapely.get_type_id(arr)
+    # single-point MultiPoints count as points
+    multi1 = (kinds == 4) & (shapely.get_num_geometries(arr) == 1)
+    arr = np.where(multi1, shapely.get_geometry(arr, 0), arr)
+    point = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
+    x = np.where(point, shapely.get_x(np.where(point, arr, None)), np.nan)
+    y = np.where(point, shapely.get_y(np.where(point, arr, None)), np.nan)
+    return x.astype("float64"), y.astype("float64")
+
+
+def _from_geoframe(gdf: gpd.GeoDataFrame, shown: str) -> _Parsed:
+    if gdf.crs is None:
+        raise DataError(
+            "the vector file has no coordinate reference system. Save it with one (EPSG:4326 "
+            "for GPS positions), or include the Shapefile's .prj, and try again.",
+            file=shown,
+        )
+    if len(gdf) == 0:
+        raise DataError("the vector file has no features.", file=shown)
+    notes = []
+    if gdf.crs.to_epsg() != 4326:
+        notes.append(f"positions reprojected from {gdf.crs.to_string()} to EPSG:4326.")
+    lon, lat = _point_coords(gdf.geometry)
+    types = set(gdf.geometry.geom_type.dropna().unique()) - {"Point", "MultiPoint"}
+    if types and np.isnan(lon).all():
+        raise DataError(
+            f"the vector file holds {', '.join(sorted(types))} geometries, not points; sites must "
+            "be points (take centroids first if they are site polygons).",
+            file=shown,
+        )
+    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    # Attribute coordinates would conflict with the geometry; the geometry wins.
+    cols = map_columns(frame.columns)
+    drop = [cols[k] for k in ("lat", "lon") if k in cols]
+    frame = frame.drop(columns=drop)
+    return _Parsed(
+        frame,
+        np.arange(2, len(frame) + 2, dtype=np.int64),
+        notes=notes,
+        coords=(lon, lat),
+        name=shown,
+    )
+
+
+def _read_excel(raw: RawInput) -> _Parsed:
+    try:
+        sheets = pd.read_excel(io.BytesIO(raw.data), sheet_name=None, header=None, dtype=object)
+    except Exception as exc:
+        raise DataError(
+            f"could not read the Excel file ({type(exc).__name__}: {exc}); save it again as .xlsx "
+            "or export a CSV.",
+            file=raw.name,
+        ) from exc
+    best = None
+    for sheet, grid in sheets.items():
+        grid = grid.dropna(how="all", axis=1)
+        # header row: the first of the first 20 rows naming a latitude and a longitude
+        for i in range(min(20, len(grid))):
+            names = grid.iloc[i].tolist()
+            cols = map_columns([str(v) for v in names if not pd.isna(v)])
+            if "lat" in cols and "lon" in cols:
+                best = (sheet, grid, i)
+                break
+        if best:
+            break
+    if best is None:
+        if not sheets or all(len(g) == 0 for g in sheets.values()):
+            raise DataError("the workbook is empty.", file=raw.name)
+        sheet, grid = next(iter(sheets.items()))
+        best = (sheet, grid.dropna(how="all", axis=1), 0)
+    sheet, grid, h = best
+    header = [
+        str(v).strip() if not pd.isna(v) else f"column_{j + 1}" for j, v in enumerate(grid.iloc[h])
+    ]
+    frame = grid.iloc[h + 1 :].copy()
+    frame.columns = _unique(header)
+    rows = np.asarray(frame.index, dtype=np.int64) + 1  # spreadsheet rows are 1-based
+    blank = frame.isna().all(axis=1).to_numpy()
+    frame = frame.loc[~blank].reset_index(drop=True)
+    rows = rows[~blank]
+    for c in frame.columns:  # object columns -> numbers where every value is one
+        converted = pd.to_numeric(frame[c], errors="coerce")
+        if converted.notna().sum() == frame[c].notna().sum():
+            frame[c] = converted
+    notes = [f"read sheet '{sheet}' (header on row {h + 1})."] if len(sheets) > 1 or h else []
+    return _Parsed(frame, rows, notes=notes, name=raw.name)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _decode(raw: RawInput) -> tuple[bytes, list[str]]:
+    """UTF-8 bytes of a text table (BOM removed), or DataError when it is not text."""
+    data = raw.data
+    notes: list[str] = []
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"the file claims UTF-16 but is not ({exc}).", file=raw.name) from exc
+        notes.append("file read as UTF-16.")
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    sample = data[:65536]
+    if b"\x00" in sample or _control_fraction(sample) > 0.01:
+        raise DataError(
+            "this is not a table (binary content). Give a CSV, XLSX, GeoJSON, GeoPackage, "
+            "GeoParquet or zipped Shapefile.",
+            file=raw.name,
+        )
+    stripped = sample.lstrip().lower()
+    if stripped.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<")):
+        raise DataError(
+            "this looks like a web page or XML, not a table (a download that returned an HTML "
+            "page?). Download the raw CSV file.",
+            file=raw.name,
+        )
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
+        data = text.encode("utf-8")
+        notes.append(
+            "file is not UTF-8: read as Windows-1258 (Vietnamese); save as UTF-8 to be sure."
+        )
+    return data, notes
+
+
+def _control_fraction(sample: bytes) -> float:
+    if not sample:
+        return 0.0
+    arr = np.frombuffer(sample, dtype=np.uint8)
+    ctrl = (arr < 32) & (arr != 9) & (arr != 10) & (arr != 13)
+    return float(ctrl.mean())
+
+
+def _sniff(lines: list[str]) -> str:
+    """Choose the delimiter whose count is the same on the header and most lines."""
+    best, best_score = ",", (-1.0, 0)
+    for rank, d in enumerate(_DELIMITERS):
+        counts = [_count_outside_quotes(line, d) for line in lines]
+        if not counts or counts[0] == 0:
+            continue
+        agree = sum(c == counts[0] for c in counts) / len(counts)
+        score = (agree, -rank if d != "," else 1)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _count_outside_quotes(line: str, d: str) -> int:
+    if '"' not in line:
+        return line.count(d)
+    parts = line.split('"')
+    return sum(p.count(d) for p in parts[::2])
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        name = name or "column"
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+def _looks_like_header(fields: list[str]) -> bool:
+    normed = [_norm(f) for f in fields]
+    if any(n in KNOWN_NAMES for n in normed):
+        return True
+    numeric = 0
+    for f in fields:
+        try:
+            float(f.strip().replace(",", "."))
+            numeric += 1
+        except ValueError:
+            pass
+    return numeric == 0
+
+
+def _read_csv(raw: RawInput) -> _Parsed:
+    data, notes = _decode(raw)
+    text_head = data[:65536].decode("utf-8", errors="ignore")
+    lines = [ln for ln in text_head.splitlines()[:50] if ln.strip()]
+    if len(data) > 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last line of the sample may be cut
+    if not lines:
+        raise DataError("the file is empty.", file=raw.name)
+    delim = _sniff(lines)
+    first = next(csv.reader([lines[0]], delimiter=delim))
+    if _looks_like_header(first):
+        header = [f.strip() for f in first]
+        has_header = True
+    elif normalise_radio(first[0]) is not None and len(first) in (13, 14):
+        header = list(OPENCELLID_COLUMNS[: len(first)])
+        has_header = False
+        notes.append("no header row: read as an OpenCelliD export (radio,mcc,net,area,cell,…).")
+    else:
+        raise DataError(
+            "the first row looks like data, not a header, and is not an OpenCelliD row. Add a "
+            "header row naming the columns (at least lat and lon).",
+            file=raw.name,
+        )
+    if len(header) < 2:
+        raise DataError(
+            f"only one column found (delimiter not recognised; first row: {lines[0][:80]!r}). "
+            "Separate the columns with ',' ';' or tab, and include lat and lon columns.",
+            file=raw.name,
+        )
+    if delim != ",":
+        notes.append(f"columns separated by {'tab' if delim == chr(9) else repr(delim)}.")
+    names = _unique(header)
+    parsed = _read_csv_arrow(data, delim, names, has_header, raw.name)
+    if parsed is None:
+        parsed = _read_csv_python(data, delim, names, has_header, raw.name)
+    parsed.notes[:0] = notes
+    return parsed
+
+
+def _line_rows(data: bytes) -> np.ndarray:
+    """1-based numbers of the non-blank physical lines (vectorised)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(arr == 10)
+    starts = np.concatenate(([0], nl + 1))
+    ends = np.concatenate((nl, [len(arr)]))
+    length = ends - starts
+    # a line holding only '\r' counts as blank
+    only_cr = (length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13)
+    nonblank = (length > 0) & ~only_cr
+    return np.flatnonzero(nonblank).astype(np.int64) + 1
+
+
+def _read_csv_arrow(
+    data: bytes, delim: str, names: list[str], has_header: bool, shown: str
+) -> _Parsed | None:
+    invalid: list[Any] = []
+
+    def handler(row: Any) -> str:
+        invalid.append(row)
+        return "skip"
+
+    def read(types: dict[str, Any] | None) -> pa.Table:
+        return pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1 if has_header else 0, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim, invalid_row_handler=handler, newlines_in_values=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True
+            ),
+        )
+
+    try:
+        try:
+            table = read(None)
+        except pa.ArrowInvalid:  # a type inferred from the first block fails later
+            invalid.clear()
+            table = read({n: pa.string() for n in names})
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        log.debug("pyarrow could not parse %s (%s); falling back to csv", shown, exc)
+        return None
+    if invalid:
+        return None
+    line_rows = _line_rows(data)
+    if has_header:
+        line_rows = line_rows[1:]
+    if len(line_rows) != table.num_rows:  # quoted line breaks: rows are not lines
+        return None
+    frame = table.to_pandas(
+        types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get,
+        split_blocks=True,
+        self_destruct=True,
+    )
+    return _Parsed(frame, line_rows, name=shown)
+
+
+def _read_csv_python(
+    data: bytes, delim: str, names: list[str], has_header: bool, shown: str
+) -> _Parsed:
+    text = data.decode("utf-8", errors="replace")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:
+        raise DataError(f"the CSV cannot be parsed ({exc}); check its quotes.", file=shown) from exc
+    start = 1 if has_header else 0
+    width = len(names)
+    kept, rows, pre = [], [], []
+    for i, rec in enumerate(records[start:], start=start + 1):
+        if not rec or all(not f.strip() for f in rec):
+            continue
+        if len(rec) > width and any(f.strip() for f in rec[width:]):
+            pre.append(
+                (
+                    i,
+                    None,
+                    f"row has {len(rec)} fields but the header has {width}; quote fields that "
+                    f"contain '{delim}' (e.g. decimal commas) or fix the delimiter.",
+                    delim.join(rec)[:200],
+                )
+            )
+            continue
+        kept.append((rec + [""] * width)[:width])
+        rows.append(i)
+    frame = (
+        pd.DataFrame(kept, columns=names, dtype="string") if kept else pd.DataFrame(columns=names)
+    )
+    frame = frame.mask(frame == "")
+    return _Parsed(frame, np.asarray(rows, dtype=np.int64), pre_rejected=pre, name=shown)
+
+
+__all__ = ["SAMPLE_FILES", "read_sites", "sample_sites_path", "sites_from_frame"]
