@@ -13,7 +13,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -143,11 +143,35 @@ class AuditResult:
     validation: Any
     grid: Any
     params: AuditParams
+    coverage: Any = field(default=None, repr=False)
+    ward_table: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     @property
     def meets_goal(self) -> bool:
         """Whether the city meets the goal."""
         return bool(self.summary["meets_goal"])
+
+    def with_goal(self, goal: Goal) -> AuditResult:
+        """Judge the same audit against another goal, without recomputing coverage.
+
+        Coverage does not depend on the goal, so this re-runs only the cheap
+        goal evaluation, ranking and city figures of :mod:`phusong.goals`; the
+        result equals ``run_audit(..., goal=goal)`` on the same inputs.
+        """
+        if goal == self.params.goal:
+            return self
+        if self.coverage is None or self.ward_table is None:
+            raise ValueError("this result was not made by run_audit; run the audit again")
+        return assemble_result(
+            self.ward_table,
+            self.sites,
+            self.validation,
+            self.coverage,
+            replace(self.params, goal=goal),
+            self.summary["inputs"],
+            bool(self.summary["synthetic"]),
+            self.grid,
+        )
 
 
 def _sha256(path: Path) -> str:
@@ -435,12 +459,14 @@ def run_audit(
         )
 
     say("judging against the goal", 0.9)
-    result = _assemble(ward_table, site_table, report, cov, params, inputs, synthetic, grid_result)
+    result = assemble_result(
+        ward_table, site_table, report, cov, params, inputs, synthetic, grid_result
+    )
     say("done", 1.0)
     return result
 
 
-def _assemble(
+def assemble_result(
     ward_table: gpd.GeoDataFrame,
     site_table: gpd.GeoDataFrame,
     report: Any,
@@ -450,6 +476,29 @@ def _assemble(
     synthetic: bool,
     grid_result: Any,
 ) -> AuditResult:
+    """Judge a per-ward coverage table against the goal and build the result.
+
+    Parameters
+    ----------
+    ward_table : GeoDataFrame
+        Canonical wards (ward_id, name, kind, geometry).
+    site_table : GeoDataFrame
+        Sites used.
+    report : ValidationReport or None
+        What reading the sites accepted and rejected.
+    cov : object
+        Coverage with ``table`` (long, columns of
+        :data:`phusong.schema.WARD_COVERAGE_COLUMNS`), ``gaps`` and
+        ``population_source`` (the vector or the raster route's result).
+    params : AuditParams
+        Every parameter (its ``goal`` is judged against).
+    inputs : dict
+        Input file names and SHA-256.
+    synthetic : bool
+        Whether the sites are the synthetic sample.
+    grid_result : GridResult or None
+        Rasters of the raster route.
+    """
     goal = params.goal
     table = cov.table.copy()
     table["ward_id"] = table["ward_id"].astype("string")
@@ -557,6 +606,8 @@ def _assemble(
         validation=report,
         grid=grid_result,
         params=params,
+        coverage=cov,
+        ward_table=ward_table,
     )
 
 
@@ -575,4 +626,12 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-__all__ = ["MODEL_CHOICES", "AuditParams", "AuditResult", "DataError", "resolve_model", "run_audit"]
+__all__ = [
+    "MODEL_CHOICES",
+    "AuditParams",
+    "AuditResult",
+    "DataError",
+    "assemble_result",
+    "resolve_model",
+    "run_audit",
+]

@@ -1,0 +1,561 @@
+"""The app's only door into phusong: cached calls, session state and error display.
+
+Pages import from here and from :mod:`strings`; they compute nothing. Caching:
+
+- the audit (:func:`audit`) is cached on everything *except the goal*
+  (sites, wards, population raster, model settings), so moving the goal
+  slider never recomputes coverage;
+- :func:`judged` re-judges a cached audit against a goal with the library's
+  own goal functions (cheap), cached per goal;
+- :func:`ward_map` caches the folium map per audit and goal, so a rerun does
+  not rebuild it.
+
+Uploads are identified by the SHA-256 of their bytes (:class:`InputFile`),
+never by the bytes themselves, so hashing a cache key stays cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from strings import t
+
+from phusong.audit import MODEL_CHOICES, VECTOR_MODELS, AuditParams, AuditResult, run_audit
+from phusong.errors import ConfigError, DataError, PhusongError
+from phusong.goals import Goal
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, eq=False)
+class InputFile:
+    """An uploaded file: its name, bytes and their SHA-256 (the cache identity)."""
+
+    name: str
+    data: bytes = field(repr=False)
+    digest: str = ""
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> InputFile:
+        return cls(name=name, data=data, digest=hashlib.sha256(data).hexdigest())
+
+    @classmethod
+    def from_upload(cls, uploaded: Any) -> InputFile:
+        """From a Streamlit ``UploadedFile`` (read once)."""
+        return cls.from_bytes(Path(uploaded.name).name, uploaded.getvalue())
+
+    def open(self) -> io.BytesIO:
+        """A fresh binary file object with the upload's name (readers use its suffix)."""
+        buf = io.BytesIO(self.data)
+        buf.name = self.name
+        return buf
+
+    def path(self) -> Path:
+        """The bytes written once to a temporary file (for readers that need a path)."""
+        folder = Path(tempfile.gettempdir()) / "phusong-app"
+        folder.mkdir(parents=True, exist_ok=True)
+        p = folder / f"{self.digest}{''.join(Path(self.name).suffixes[-2:]) or '.bin'}"
+        if not p.exists():
+            p.write_bytes(self.data)
+        return p
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Model settings that change the coverage (everything but the goal)."""
+
+    model: str = AuditParams.model
+    threshold_dbm: float = AuditParams.threshold_dbm
+    resolution_m: float = AuditParams.resolution_m
+    operators: tuple[str, ...] | None = None
+    radio: tuple[str, ...] | None = ("NR",)
+
+    @property
+    def is_vector(self) -> bool:
+        return self.model in VECTOR_MODELS
+
+
+def _file_key(f: InputFile | None) -> str:
+    return "" if f is None else f"{f.name}:{f.digest}"
+
+
+HASH_FUNCS: dict[Any, Callable[[Any], Any]] = {
+    InputFile: _file_key,
+    Settings: dataclasses.astuple,
+    Goal: dataclasses.astuple,
+}
+
+DEFAULT_GOAL = Goal()
+
+# Session-state keys (prefix = page that owns them; "model_" = Model page,
+# "goal_" = the sidebar, "data_" = Data page, "cmp_" = Compare page).
+K_SITES = "data_sites"
+K_WARDS = "data_wards"
+K_RASTER = "data_raster"
+K_MODEL = "model_settings"
+K_GOAL_TARGET = "goal_target"
+K_GOAL_METRIC = "goal_metric"
+#: Slot the Plan page fills with proposed sites to compare against the baseline:
+#: ``{"label": str, "sites": InputFile | DataFrame, "key": str}``.
+K_CANDIDATE = "compare_candidate_sites"
+
+
+def sample_sites_path() -> Path:
+    """Path of the shipped SYNTHETIC sample network (operator sheet)."""
+    from phusong.io.sites import sample_sites_path as _sample
+
+    return Path(_sample("sheet"))
+
+
+def current_sites() -> InputFile | None:
+    """The uploaded sites in use, or ``None`` for the shipped synthetic sample."""
+    return st.session_state.get(K_SITES)
+
+
+def current_wards() -> InputFile | None:
+    return st.session_state.get(K_WARDS)
+
+
+def current_raster() -> InputFile | None:
+    return st.session_state.get(K_RASTER)
+
+
+def current_settings() -> Settings:
+    return st.session_state.get(K_MODEL) or Settings()
+
+
+def set_settings(settings: Settings) -> None:
+    st.session_state[K_MODEL] = settings
+
+
+def current_goal() -> Goal:
+    target = float(st.session_state.get(K_GOAL_TARGET, DEFAULT_GOAL.target_pct))
+    metric = st.session_state.get(K_GOAL_METRIC, DEFAULT_GOAL.metric)
+    return Goal(target_pct=target, metric=metric)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def show_error(exc: BaseException) -> None:
+    """Show any exception as a friendly message (never a traceback page)."""
+    if isinstance(exc, DataError):
+        st.error(t("err_data"))
+        rows = [
+            {"file": p.file, "row": p.row, "column": p.column, "problem": p.reason}
+            for p in exc.problems
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    elif isinstance(exc, PhusongError):
+        kind = t("err_config") if isinstance(exc, ConfigError) else t("err_data")
+        st.error(f"{kind}\n\n{exc}")
+    else:
+        st.error(t("err_other"))
+        with st.expander(t("err_details")):
+            st.code("".join(traceback.format_exception_only(type(exc), exc)).strip())
+
+
+def guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn``; on any exception show it with :func:`show_error` and return ``None``."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # the app must never crash on a file
+        show_error(exc)
+        return None
+
+
+# --------------------------------------------------------------------------- cached calls
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def shipped_wards() -> gpd.GeoDataFrame:
+    """The shipped Hà Nội wards."""
+    from phusong.io.wards import read_wards
+
+    return read_wards()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
+def wards_table(wards: InputFile | None) -> gpd.GeoDataFrame:
+    """Ward table from an upload (or the shipped wards)."""
+    if wards is None:
+        return shipped_wards()
+    from phusong.io.wards import read_wards
+
+    return read_wards(wards.open())
+
+
+@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
+def read_sites(sites: InputFile, wards: InputFile | None, radio: tuple[str, ...] | None):
+    """Read and validate uploaded sites: ``(sites, ValidationReport)``."""
+    from phusong.io.sites import read_sites as _read
+
+    return _read(sites.open(), radio=list(radio) if radio else None, study_area=wards_table(wards))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
+def audit(
+    sites: InputFile | None,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+) -> AuditResult:
+    """``run_audit`` on the inputs and settings, with the default goal (cached).
+
+    Runs under the caller's spinner; a progress bar cannot be drawn from inside a
+    cached function (Streamlit replays cached elements).
+    """
+    return run_audit(
+        sites.open() if sites is not None else sample_sites_path(),
+        wards.open() if wards is not None else None,
+        model=settings.model,
+        threshold_dbm=settings.threshold_dbm,
+        resolution_m=settings.resolution_m,
+        operators=settings.operators,
+        radio=settings.radio,
+        population_raster=raster.path() if raster is not None else None,
+        goal=DEFAULT_GOAL,
+    )
+
+
+def with_goal(result: AuditResult, goal: Goal) -> AuditResult:
+    """The same audit judged against another goal, without recomputing coverage.
+
+    Uses the library's own assembly step (goal evaluation, ranking and city
+    figures of :mod:`phusong.goals`) on the cached coverage table, so the
+    figures are exactly those ``run_audit(..., goal=goal)`` gives.
+    """
+    return result.with_goal(goal)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False, hash_funcs=HASH_FUNCS)
+def judged(
+    sites: InputFile | None,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+    goal: Goal,
+) -> AuditResult:
+    """The cached audit judged against ``goal`` (coverage is not recomputed)."""
+    return with_goal(audit(sites, wards, raster, settings), goal)
+
+
+# Local copies of Leaflet and Leaflet.markercluster are served by Streamlit from
+# app/static (server.enableStaticServing), so the map works without internet
+# access except for the background tiles.
+_STATIC = "/app/static/vendor"
+_LOCAL_ASSETS = {
+    "leaflet": f"{_STATIC}/leaflet-1.9.3/leaflet.js",
+    "leaflet_css": f"{_STATIC}/leaflet-1.9.3/leaflet.css",
+    "markerclusterjs": f"{_STATIC}/leaflet.markercluster-1.2.0/leaflet.markercluster.js",
+    "markerclustercss": f"{_STATIC}/leaflet.markercluster-1.2.0/MarkerCluster.css",
+    "markerclusterdefaultcss": f"{_STATIC}/leaflet.markercluster-1.2.0/MarkerCluster.Default.css",
+}
+
+
+def _local_assets(m: folium.Map) -> folium.Map:
+    """Point the map's JS/CSS at the app's local copies; drop assets our maps never use."""
+    stack: list[Any] = [m]
+    while stack:
+        el = stack.pop()
+        for attr in ("default_js", "default_css"):
+            links = getattr(el, attr, None)
+            if links:
+                setattr(el, attr, [(n, _LOCAL_ASSETS[n]) for n, _ in links if n in _LOCAL_ASSETS])
+        stack.extend(getattr(el, "_children", {}).values())
+    return m
+
+
+@st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=HASH_FUNCS)
+def ward_map(
+    sites: InputFile | None,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+    goal: Goal,
+) -> folium.Map:
+    """The folium map of the judged audit (cached per audit and goal)."""
+    from phusong.maps import audit_map
+
+    return _local_assets(audit_map(judged(sites, wards, raster, settings, goal), goal=goal))
+
+
+def map_key(
+    sites: InputFile | None,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+    goal: Goal,
+) -> str:
+    """A text key naming an audit and goal (for caches keyed by text)."""
+    files = "|".join(_file_key(f) for f in (sites, wards, raster))
+    return f"{files}|{dataclasses.astuple(settings)}|{dataclasses.astuple(goal)}"
+
+
+@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
+def candidate_audit(
+    candidate: InputFile,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+    goal: Goal,
+) -> AuditResult:
+    """Audit of an alternative network with the same wards, settings and goal."""
+    return with_goal(audit(candidate, wards, raster, settings), goal)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
+def candidate_frame_audit(
+    key: str,
+    _frame: pd.DataFrame,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+    goal: Goal,
+) -> AuditResult:
+    """Audit of an alternative site table (e.g. the Plan page's proposals), keyed by ``key``."""
+    base = run_audit(
+        _frame,
+        wards_table(wards),
+        model=settings.model,
+        threshold_dbm=settings.threshold_dbm,
+        resolution_m=settings.resolution_m,
+        operators=settings.operators,
+        radio=settings.radio,
+        population_raster=raster.path() if raster is not None else None,
+        goal=DEFAULT_GOAL,
+    )
+    return with_goal(base, goal)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _compare_map_cached(_base: AuditResult, _other: AuditResult, key: str, goal_key: tuple):
+    from phusong.maps import compare_map
+
+    return _local_assets(compare_map(_base, _other, goal=_base.params.goal))
+
+
+def compare_map(base: AuditResult, other: AuditResult, key: str) -> folium.Map:
+    """Per-ward change map, cached by the caller's ``key`` (inputs + goal)."""
+    return _compare_map_cached(base, other, key, dataclasses.astuple(base.params.goal))
+
+
+def ward_change(base: AuditResult, other: AuditResult) -> pd.DataFrame:
+    """Per-ward coverage of the baseline and the alternative in the goal's metric."""
+    col = base.params.goal.column
+    a = base.wards[["ward_id", "name", col]]
+    b = other.wards[["ward_id", col]]
+    out = a.merge(b, on="ward_id", how="left", suffixes=("_base", "_other"))
+    out["change"] = out[f"{col}_other"] - out[f"{col}_base"]
+    return out.sort_values("change", ascending=False, kind="mergesort").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def ward_table_frame(result: AuditResult) -> pd.DataFrame:
+    """The per-ward table without geometry, sorted by shortfall in the goal's metric."""
+    goal = result.params.goal
+    short = "shortfall_population" if goal.metric == "population" else "shortfall_area_km2"
+    table = pd.DataFrame(result.wards.drop(columns="geometry"))
+    return table.sort_values([short, "ward_id"], ascending=[False, True], kind="mergesort")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _outputs(_result: AuditResult, key: str) -> dict[str, bytes]:
+    from phusong.report import render_outputs
+
+    return render_outputs(_result)
+
+
+def outputs(result: AuditResult, key: str) -> dict[str, bytes]:
+    """Every file of the CLI's report folder as bytes (``phusong.report``), cached by ``key``."""
+    return _outputs(result, key)
+
+
+def geotiff(result: AuditResult) -> bytes | None:
+    """``coverage.tif`` of a raster-route audit (as the CLI writes it), or ``None``."""
+    if result.grid is None:
+        return None
+    from phusong.report import _write_raster
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write_raster(Path(tmp), result)
+        return path.read_bytes() if path is not None else None
+
+
+def map_html(m: folium.Map) -> bytes:
+    return m.get_root().render().encode("utf-8")
+
+
+def model_choices() -> dict[str, str]:
+    return dict(MODEL_CHOICES)
+
+
+__all__ = [
+    "HASH_FUNCS",
+    "K_CANDIDATE",
+    "InputFile",
+    "Settings",
+    "audit",
+    "current_goal",
+    "current_settings",
+    "guarded",
+    "judged",
+    "show_error",
+    "ward_map",
+]
+
+
+def settings_label(settings: Settings) -> str:
+    """Which model and threshold produce the figures (the library's own label)."""
+    from phusong.audit import resolve_model
+
+    try:
+        model = resolve_model(settings.model)
+    except PhusongError:
+        model = settings.model
+    return AuditParams(
+        model=model,
+        threshold_dbm=settings.threshold_dbm,
+        resolution_m=settings.resolution_m,
+    ).describe()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
+def operators_present(sites: InputFile | None, wards: InputFile | None) -> list[str]:
+    """Operators in the site data (any radio), for the operator filter."""
+    from phusong.io.sites import read_sites as _read
+
+    source = sites.open() if sites is not None else sample_sites_path()
+    table, _ = _read(source, radio=None, study_area=wards_table(wards))
+    return sorted(str(o) for o in table["operator"].dropna().unique())
+
+
+RADIOS = ("NR", "LTE", "UMTS", "GSM", "CDMA")
+
+
+def standalone_map(result: AuditResult) -> folium.Map:
+    """The map as the CLI saves it (Leaflet from its CDN), for download."""
+    from phusong.maps import audit_map
+
+    return audit_map(result, goal=result.params.goal)
+
+
+# --------------------------------------------------------------------------- map display
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _component_args(
+    _m: folium.Map, cache_key: str, bounds: tuple[float, float, float, float]
+) -> dict[str, Any]:
+    """What ``st_folium`` sends to its front end, computed once per map.
+
+    Mirrors ``streamlit_folium.st_folium`` (0.27): rendering a big map to its
+    Leaflet script takes about 0.35 s, too slow to repeat on every rerun.
+    """
+    import branca
+    import streamlit_folium as sf
+
+    m = _m
+    m.get_root().render()
+    m.render()
+    html = sf._get_html(m)
+    header = sf._get_header(m)
+    leaflet = sf._get_map_string(m)
+    css: list[str] = []
+    js: list[str] = []
+    stack: list[Any] = [m]
+    while stack:
+        el = stack.pop(0)
+        if isinstance(el, branca.colormap.ColorMap):
+            js[:0] = [
+                "https://d3js.org/d3.v4.min.js",
+                "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js",
+            ]
+        css.extend(href for _, href in getattr(el, "default_css", []))
+        js.extend(src for _, src in getattr(el, "default_js", []))
+        stack.extend(getattr(el, "_children", {}).values())
+    w, s, e, n = bounds
+    return {
+        "script": leaflet,
+        "header": header,
+        "html": html,
+        "id": sf.get_full_id(m),
+        "css_links": list(dict.fromkeys(css)),
+        "js_links": list(dict.fromkeys(js)),
+        "bounds": {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
+        "zoom": m.options.get("zoom"),
+    }
+
+
+def show_map(
+    m: folium.Map,
+    cache_key: str,
+    bounds: tuple[float, float, float, float],
+    *,
+    key: str,
+    height: int,
+    returned_objects: list[str],
+) -> dict[str, Any] | None:
+    """Show a folium map like ``st_folium`` but render it only once per ``cache_key``.
+
+    ``bounds`` (min lon, min lat, max lon, max lat) is what the map shows first
+    (folium's own ``get_bounds`` walks every vertex).
+
+    Falls back to ``st_folium`` itself if streamlit-folium's internals change.
+    """
+    import streamlit_folium as sf
+
+    try:
+        args = _component_args(m, cache_key, bounds)
+        component = sf._component_func
+    except AttributeError:
+        return sf.st_folium(
+            m, key=key, height=height, use_container_width=True, returned_objects=returned_objects
+        )
+    defaults = {
+        "last_active_drawing": None,
+        "last_object_clicked": None,
+        "last_clicked": None,
+        "bounds": args["bounds"],
+        "zoom": args["zoom"],
+    }
+    hash_key = sf.generate_js_hash(args["script"], key, False)
+
+    def on_change() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    return component(
+        script=args["script"],
+        header=args["header"],
+        html=args["html"],
+        id=args["id"],
+        key=hash_key,
+        height=height,
+        width=None,
+        returned_objects=returned_objects,
+        default={k: v for k, v in defaults.items() if k in returned_objects},
+        zoom=None,
+        center=None,
+        feature_group=None,
+        return_on_hover=False,
+        layer_control=None,
+        pixelated=False,
+        css_links=args["css_links"],
+        js_links=args["js_links"],
+        on_change=on_change,
+        wrap_longitude=False,
+    )

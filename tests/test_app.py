@@ -1,0 +1,233 @@
+"""Streamlit app tests with streamlit.testing.v1.AppTest: every page, figures, caching."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+st = pytest.importorskip("streamlit")
+pytest.importorskip("streamlit_folium")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from phusong.audit import run_audit  # noqa: E402
+from phusong.goals import Goal  # noqa: E402
+from phusong.io.sites import sample_sites_path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app" / "streamlit_app.py"
+if str(APP.parent) not in sys.path:
+    sys.path.insert(0, str(APP.parent))
+
+import services  # noqa: E402
+
+TIMEOUT = 240
+
+
+def _small_sites_csv() -> bytes:
+    """A few hundred cells of the synthetic sample around central Hà Nội (fast to audit)."""
+    df = pd.read_csv(sample_sites_path("sheet"))
+    sub = df[df["lat"].between(21.015, 21.045) & df["lon"].between(105.82, 105.86)]
+    assert 50 < len(sub) < 600
+    return sub.to_csv(index=False).encode("utf-8")
+
+
+def _bad_sites_csv() -> bytes:
+    good = _small_sites_csv().decode().splitlines()
+    header, rows = good[0], good[1:40]
+    cols = header.split(",")
+    bad = rows[0].split(",")
+    bad[cols.index("lat")] = "not-a-number"
+    far = rows[1].split(",")
+    far[cols.index("lat")], far[cols.index("lon")] = "48.85", "2.35"  # Paris
+    return "\n".join([header, *rows, ",".join(bad), ",".join(far)]).encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def small() -> services.InputFile:
+    return services.InputFile.from_bytes("central_SYNTHETIC.csv", _small_sites_csv())
+
+
+@pytest.fixture(scope="module")
+def expected(small):
+    buf = io.BytesIO(small.data)
+    buf.name = small.name
+    return run_audit(buf)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the app's calls of run_audit (and start from empty caches)."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    calls = []
+    real = services.run_audit
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "run_audit", spy)
+    return calls
+
+
+def _app(sites: services.InputFile | None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if sites is not None:
+        at.session_state[services.K_SITES] = sites
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, object]:
+    """Metrics by label; the headline figures come first on the page."""
+    out: dict[str, object] = {}
+    for m in at.metric:
+        out.setdefault(m.label, m)
+    return out
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1f} %"
+
+
+def test_overview_figures_equal_run_audit(small, expected, counted):
+    at = _app(small).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    m = _metrics(at)
+    s = expected.summary
+    assert m["Population coverage"].value == _pct(s["population_coverage_pct"])
+    assert m["Area coverage"].value == _pct(s["area_coverage_pct"])
+    assert m["Wards meeting the goal"].value == f"{s['wards_meeting_goal']} / {s['n_wards']}"
+    assert m["People uncovered"].value == f"{s['uncovered_population']:,.0f}"
+    assert m["Population coverage"].delta == (
+        f"{s['population_coverage_pct'] - 99.0:+.1f} points vs goal"
+    )
+    # Synthetic data is labelled as such.
+    assert any("SYNTHETIC" in w.value for w in at.warning)
+    # The model label is shown.
+    assert any(s["model_label"] in c.value for c in at.caption)
+    assert len(counted) == 1
+
+
+def test_goal_slider_does_not_recompute(small, counted):
+    at = _app(small).run()
+    assert len(counted) == 1
+    at.sidebar.slider(key=services.K_GOAL_TARGET).set_value(60.0).run()
+    assert not at.exception, at.exception
+    assert len(counted) == 1, "moving the goal slider re-ran run_audit"
+    # ... and the figures are those run_audit gives with that goal.
+    buf = io.BytesIO(small.data)
+    buf.name = small.name
+    direct = run_audit(buf, goal=Goal(60.0))
+    m = _metrics(at)
+    s = direct.summary
+    assert m["Wards meeting the goal"].value == f"{s['wards_meeting_goal']} / {s['n_wards']}"
+    assert m["Population coverage"].delta == (
+        f"{s['population_coverage_pct'] - 60.0:+.1f} points vs goal"
+    )
+    # The area metric switches the goal column without recomputing either.
+    at.sidebar.radio(key=services.K_GOAL_METRIC).set_value("area").run()
+    assert len(counted) == 1
+    assert _metrics(at)["Area coverage"].delta is not None
+
+
+def test_with_goal_matches_run_audit(small, expected):
+    """Re-judging a cached audit gives exactly run_audit's figures for that goal."""
+    buf = io.BytesIO(small.data)
+    buf.name = small.name
+    goal = Goal(80.0, "area")
+    direct = run_audit(buf, goal=goal)
+    rejudged = services.with_goal(expected, goal)
+    assert rejudged.summary == direct.summary
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(rejudged.wards.drop(columns="geometry")),
+        pd.DataFrame(direct.wards.drop(columns="geometry")),
+    )
+
+
+def test_ward_detail_selection(small, expected):
+    at = _app(small).run()
+    box = at.selectbox(key="ov_ward")
+    # The ward holding the city back the most is shown first.
+    assert box.value == str(expected.wards["ward_id"].iloc[0])
+    row = expected.wards.iloc[3]
+    at.session_state["ov_ward"] = str(row["ward_id"])  # as a map click does
+    at.run()
+    assert not at.exception
+    assert any(md.value == f"### {row['name']}" for md in at.markdown)
+
+
+def test_data_page_reports_rejected_rows(counted):
+    bad = services.InputFile.from_bytes("bad_sites.csv", _bad_sites_csv())
+    at = _app(bad)
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception, at.exception
+    m = _metrics(at)
+    assert m["Rejected"].value == "2"
+    assert m["Accepted"].value == "39"
+    assert len(at.dataframe) >= 1
+    rejected = at.dataframe[0].value
+    assert set(rejected["row"].astype(int)) == {41, 42}
+
+
+def test_data_page_unreadable_file_does_not_crash():
+    junk = services.InputFile.from_bytes("sites.csv", b"\x00\x01\x02 not a table \xff\xfe")
+    at = _app(junk)
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception, at.exception
+    assert at.error, "a bad file must be reported with st.error"
+    # The overview shows the problem too, without crashing.
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert at.error
+
+
+def test_model_page(small):
+    at = _app(small)
+    at.switch_page("app_pages/model.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="model_w_model").value == "disc"
+    assert at.number_input(key="model_w_threshold").value == -110.0
+    assert at.number_input(key="model_w_resolution").value == 20.0
+    at.selectbox(key="model_w_model").set_value("uma").run()
+    assert not at.exception
+    assert any("longer" in w.value for w in at.warning)
+    assert at.session_state[services.K_MODEL].model == "uma"
+
+
+def test_compare_page(small):
+    at = _app(small)
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception
+    assert at.info  # asks for an alternative
+    more = pd.read_csv(io.BytesIO(small.data))
+    fewer = more.iloc[: len(more) // 2]
+    alt = services.InputFile.from_bytes("half_SYNTHETIC.csv", fewer.to_csv(index=False).encode())
+    at.session_state[services.K_CANDIDATE] = {"label": "half", "sites": alt, "key": alt.digest}
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    table = at.dataframe[-1].value
+    assert len(table) == 126
+    assert (table["Change [points]"] <= 1e-9).all()  # half the cells never add coverage
+
+
+def test_downloads_page(small):
+    at = _app(small)
+    at.switch_page("app_pages/downloads.py").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.slow
+def test_overview_opens_on_shipped_sample(counted):
+    at = _app(None).run(timeout=600)
+    assert not at.exception, at.exception
+    assert any("SYNTHETIC" in w.value for w in at.warning)
+    expected = run_audit(sample_sites_path("sheet"))
+    m = _metrics(at)
+    assert m["Population coverage"].value == _pct(expected.summary["population_coverage_pct"])
