@@ -16,7 +16,11 @@ def test_coverage_is_a_source_folder_not_a_package():
     assert not (ROOT / "coverage" / "__init__.py").exists()
     # `import coverage` must never find our folder (it is coverage.py's name).
     spec = importlib.util.find_spec("coverage")
-    assert spec is None or spec.origin is None or not Path(spec.origin).is_relative_to(ROOT / "coverage")
+    assert (
+        spec is None
+        or spec.origin is None
+        or not Path(spec.origin).is_relative_to(ROOT / "coverage")
+    )
     import phusong
 
     assert Path(phusong.__file__).parent == ROOT / "coverage" / "phusong"

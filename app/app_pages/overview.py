@@ -66,7 +66,7 @@ st.caption(
     t(
         "model_caption",
         label=s.get("model_label", ""),
-        pop_source=s.get("population_source", ""),
+        pop_source=s.get("population_label", s.get("population_source", "")),
         cells=f"{sites_info.get('cells', 0):,}",
         sites=f"{sites_info.get('sites', 0):,}",
     )

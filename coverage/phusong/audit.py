@@ -559,6 +559,7 @@ def assemble_result(
         "route": params.route,
         "threshold_dbm": params.threshold_dbm if params.model not in VECTOR_MODELS else None,
         "population_source": cov.population_source,
+        "population_label": population_label(cov.population_source),
         **{
             k: city[k]
             for k in (
@@ -609,6 +610,20 @@ def assemble_result(
         coverage=cov,
         ward_table=ward_table,
     )
+
+
+def population_label(source: str) -> str:
+    """Plain-words description of a ``population_source`` code.
+
+    ``"uniform:official"`` → each ward's official population spread evenly over
+    its area; ``"raster:<file>"`` → people per pixel from that raster.
+    """
+    kind, _, detail = str(source).partition(":")
+    if kind == "uniform":
+        return "official ward population, spread evenly over each ward"
+    if kind == "raster":
+        return f"population raster {detail} (people per pixel)"
+    return str(source)
 
 
 def _jsonable(obj: Any) -> Any:
