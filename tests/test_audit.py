@@ -69,7 +69,8 @@ def test_radio_filter_and_operator_filter(tmp_path, square_ward):
     assert res.summary["area_coverage_pct"] == pytest.approx(2 * one, abs=0.05)
     res_all = phusong.run_audit(sites, square_ward, model="disc", radio=None)
     assert res_all.summary["area_coverage_pct"] == pytest.approx(3 * one, abs=0.05)
-    res_v = phusong.run_audit(sites, square_ward, model="disc", operators=["Viettel"])
+    res_v = phusong.run_audit(sites, square_ward, model="disc", operators=["viettel"])
+    assert res_v.params.operators == ("Viettel",)
     assert res_v.summary["area_coverage_pct"] == pytest.approx(one, abs=0.05)
     with pytest.raises(ConfigError, match="operators present"):
         phusong.run_audit(sites, square_ward, operators=["Nobody"])
@@ -77,7 +78,9 @@ def test_radio_filter_and_operator_filter(tmp_path, square_ward):
 
 def test_goal_options(tmp_path, square_ward):
     sites = _ocid(tmp_path, [("NR", 4, 0, 0, 1000)])
-    assert phusong.run_audit(sites, square_ward, goal=70).meets_goal
+    res70 = phusong.run_audit(sites, square_ward, goal=70)
+    assert res70.meets_goal
+    assert res70.summary["goal"]["source"] == "custom target"
     res = phusong.run_audit(sites, square_ward, goal=Goal(80, metric="area"))
     assert not res.meets_goal
     assert res.summary["goal"]["metric"] == "area"

@@ -33,3 +33,12 @@ def test_load_input_limits_size():
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="file not found"):
         load_input(tmp_path / "nope.csv")
+
+
+def test_atomic_write_gives_normal_permissions(tmp_path):
+    import os
+
+    p = atomic_write_text(tmp_path / "p.txt", "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (p.stat().st_mode & 0o777) == (0o666 & ~mask)

@@ -65,3 +65,9 @@ def test_city_figures_are_weighted_sums():
     assert f["uncovered_population"] == pytest.approx(1000.0)
     assert not meets(f, Goal())
     assert meets(f, Goal(80.0))
+
+
+def test_custom_targets_are_not_credited_to_plan_58():
+    assert "58/KH-UBND" in Goal.target(99).source
+    assert Goal.target(95).source == "custom target"
+    assert Goal.target(99, "area").source == "custom target"

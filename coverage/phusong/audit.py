@@ -343,10 +343,10 @@ def run_audit(
     """
     say = progress or (lambda step, frac: None)
     if isinstance(goal, (int, float)):
-        goal = Goal(target_pct=float(goal))
+        goal = Goal.target(float(goal), goal_metric or "population")
     goal = goal or Goal()
     if goal_metric is not None and goal_metric != goal.metric:
-        goal = Goal(goal.target_pct, goal_metric, goal.year, goal.source)
+        goal = Goal.target(goal.target_pct, goal_metric)
     full_model = resolve_model(model)
     if route == "auto":
         route = "vector" if full_model in VECTOR_MODELS else "raster"
@@ -395,6 +395,9 @@ def run_audit(
     )
     if operators_t is not None:
         present = sorted(set(site_table["operator"].dropna()))
+        by_lower = {p.casefold(): p for p in present}
+        operators_t = tuple(by_lower.get(o.casefold(), o) for o in operators_t)
+        params = replace(params, operators=operators_t)
         unknown = [o for o in operators_t if o not in present]
         if unknown:
             raise ConfigError(

@@ -47,6 +47,17 @@ class Goal:
         if self.metric not in ("population", "area"):
             raise ConfigError(f"goal: metric must be 'population' or 'area', got {self.metric!r}.")
 
+    @classmethod
+    def target(cls, target_pct: float = 99.0, metric: GoalMetric = "population") -> Goal:
+        """Make a goal for ``target_pct`` of ``metric``, credited to plan 58 only if it is its goal.
+
+        ``Goal.target(99)`` is Hà Nội's goal; any other target or metric is
+        labelled "custom target" so that no figure is attributed to the plan
+        that it does not set.
+        """
+        is_plan = float(target_pct) == 99.0 and metric == "population"
+        return cls(float(target_pct), metric, 2030, cls.source if is_plan else "custom target")
+
     @property
     def column(self) -> str:
         """Name of the coverage column the goal is judged on."""
