@@ -143,7 +143,7 @@ def set_settings(settings: Settings) -> None:
 def current_goal() -> Goal:
     target = float(st.session_state.get(K_GOAL_TARGET, DEFAULT_GOAL.target_pct))
     metric = st.session_state.get(K_GOAL_METRIC, DEFAULT_GOAL.metric)
-    return Goal(target_pct=target, metric=metric)
+    return Goal.target(target, metric)
 
 
 # --------------------------------------------------------------------------- errors
