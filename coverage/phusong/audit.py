@@ -270,7 +270,7 @@ def run_audit(
     indoor_loss_db: float = 0.0,
     reliability: float = 0.5,
     min_gap_area_m2: float = 10_000.0,
-    route: Literal["auto", "vector", "raster"] = "auto",
+    route: Literal["auto", "vector", "raster", "tiled"] = "auto",
     tile_px: int = 1024,
     scheduler: Any = None,
     progress: ProgressFn | None = None,
@@ -313,9 +313,11 @@ def run_audit(
         Cell-edge reliability for the shadow-fading margin (0.5 = no margin).
     min_gap_area_m2 : float
         Smallest gap polygon reported [m²].
-    route : {"auto", "vector", "raster"}
+    route : {"auto", "vector", "raster", "tiled"}
         ``auto``: vector for disc/sector, raster for path-loss models. The
         raster route also works for disc/sector (used to cross-check).
+        ``tiled`` computes per-ward sums tile by tile and never assembles the
+        full raster (country scale; no gap polygons or rasters in the result).
     tile_px : int
         Raster tile size [pixels].
     scheduler : optional
@@ -350,8 +352,8 @@ def run_audit(
     full_model = resolve_model(model)
     if route == "auto":
         route = "vector" if full_model in VECTOR_MODELS else "raster"
-    if route not in ("vector", "raster"):
-        raise ConfigError(f"route: must be 'auto', 'vector' or 'raster', got {route!r}.")
+    if route not in ("vector", "raster", "tiled"):
+        raise ConfigError(f"route: must be 'auto', 'vector', 'raster' or 'tiled', got {route!r}.")
     if route == "vector" and full_model not in VECTOR_MODELS:
         raise ConfigError(f"route: the vector route supports only disc and sector, not {model!r}.")
     if not resolution_m or resolution_m <= 0:
@@ -420,6 +422,37 @@ def run_audit(
             radius_m=radius_m,
             population_raster=population_raster,
             min_gap_area_m2=min_gap_area_m2,
+        )
+    elif route == "tiled":
+        from .distributed import ward_coverage_tiled
+        from .grid import GridSpec
+        from .propagation import LinkBudget
+
+        budget = LinkBudget(
+            threshold_dbm=float(threshold_dbm),
+            indoor_loss_db=float(indoor_loss_db),
+            reliability=float(reliability),
+        )
+        spec = GridSpec.for_area(ward_table, resolution_m=resolution_m)
+        table = ward_coverage_tiled(
+            ward_table,
+            site_table,
+            spec,
+            model=full_model,
+            link_budget=budget,
+            tile_px=tile_px,
+            scheduler=scheduler,
+            population=population_raster,
+            progress=(lambda f: say("computing coverage", 0.1 + 0.8 * f)),
+        )
+        cov = _TiledCoverage(
+            table=table,
+            gaps=gpd.GeoDataFrame(
+                {"ward_id": [], "name": [], "area_km2": [], "population": []},
+                geometry=[],
+                crs="EPSG:4326",
+            ),
+            population_source=table.attrs.get("population_source", "uniform:official"),
         )
     else:
         from .grid import GridSpec, compute_grid
@@ -613,6 +646,15 @@ def assemble_result(
         coverage=cov,
         ward_table=ward_table,
     )
+
+
+@dataclass(frozen=True)
+class _TiledCoverage:
+    """Coverage of the tiled route: the table only (no rasters, no gap polygons)."""
+
+    table: pd.DataFrame
+    gaps: gpd.GeoDataFrame
+    population_source: str
 
 
 def population_label(source: str) -> str:

@@ -181,7 +181,12 @@ def _configure_audit(p: argparse.ArgumentParser) -> None:
     opt("indoor_loss_db", type=float, metavar="DB")
     opt("reliability", type=float, metavar="P")
     opt("min_gap_area_m2", type=float, metavar="M2")
-    opt("route", metavar="ROUTE", help="auto (default), vector or raster")
+    opt("route", metavar="ROUTE", help="auto (default), vector, raster or tiled")
+    opt(
+        "scheduler",
+        metavar="ADDR",
+        help="run raster routes on Dask: processes, a worker count, or tcp://host:8786",
+    )
     opt("out", metavar="DIR", help=f"output folder (default ./{DEFAULT_OUT})")
     opt(
         "overwrite",

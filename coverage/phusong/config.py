@@ -114,7 +114,15 @@ AUDIT_KEYS: dict[str, Key] = {
         "float", "cell-edge reliability (0.5 = no fading margin)", low=0.5, high=0.999
     ),
     "min_gap_area_m2": Key("float", "smallest gap polygon listed [m²]", low=0.0, high=1e9),
-    "route": Key("str", "computation route", choices=("auto", "vector", "raster")),
+    "route": Key(
+        "str",
+        "computation route (tiled: per-ward sums tile by tile, no full raster; for country scale)",
+        choices=("auto", "vector", "raster", "tiled"),
+    ),
+    "scheduler": Key(
+        "str",
+        "Dask scheduler for raster routes: processes, a worker count, or tcp://host:8786",
+    ),
     "out": Key("path", "output folder"),
     "overwrite": Key("bool", "replace the files of an existing output folder"),
     "fail_under": Key("bool", "exit with status 3 when the goal is not met"),
@@ -144,6 +152,7 @@ class AuditOptions:
     reliability: float = 0.5
     min_gap_area_m2: float = 10_000.0
     route: str = "auto"
+    scheduler: str | None = None
     out: Path = field(default_factory=lambda: Path(DEFAULT_OUT))
     overwrite: bool = False
     fail_under: bool = False
@@ -193,7 +202,16 @@ class AuditOptions:
             "reliability": self.reliability,
             "min_gap_area_m2": self.min_gap_area_m2,
             "route": self.route,
+            "scheduler": _scheduler(self.scheduler),
         }
+
+
+def _scheduler(value: str | None) -> Any:
+    if value is None:
+        return None
+    from .distributed import parse_scheduler
+
+    return parse_scheduler(value)
 
 
 def _option_name(key: str) -> str:
