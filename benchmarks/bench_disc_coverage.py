@@ -1,17 +1,30 @@
-"""Benchmark: exact vector ward coverage vs the obvious geopandas route.
+"""Benchmark: exact disc coverage per ward (arc integrals) vs the obvious geopandas route.
 
 Synthetic data: 20,000 disc sites (one omni cell each) drawn inside Hà Nội's
 shipped wards, weighted by ward population (seeded), 3 operators, radius
-uniform in 300–1,500 m. Both routes use the same disc polygons (area-corrected
-128-gons), so the difference in percentages measures the algorithms only.
+uniform in 300–1,500 m. Everything here is synthetic.
 
-Run: ``/tmp/venv/bin/python benchmarks/bench_disc_coverage.py [n_sites]``.
-Prints times, the speed-up and the largest difference in ``area_coverage_pct``
-for the "any" operator. Asserts nothing.
+The baseline is the obvious process: buffer → union_all → overlay → groupby,
+for the "any" area coverage per ward. It is run twice: at geopandas' default
+buffer resolution (``quad_segs=16``, inscribed 64-gons of radius ``range_m``,
+0.16 % short on every whole disc) and at an accurate one (``quad_segs=64``,
+256-gons with the area-corrected radius of :mod:`phusong.footprints`, whose
+boundary stays within ±2e-5 r of the circle). The headline ratio compares the
+accurate baseline with :func:`phusong.arcs.disc_level_areas` computing the
+same thing (level 1 of "any", exact circles); the full table (any + 3
+operators, redundancy classes, gap polygons) is timed separately.
+
+Run: ``/tmp/venv/bin/python benchmarks/bench_disc_coverage.py [n_sites] [--audit]
+[--polygons]``. ``--audit`` also times ``run_audit`` on the shipped sample
+network with the arc route and with the previous polygon route;
+``--polygons`` also times the polygon route on the synthetic network (slow).
+Timings are the best of ``REPEATS`` runs, all in this process. Asserts nothing.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 import time
 
@@ -21,12 +34,15 @@ import pandas as pd
 import shapely
 
 import phusong
+import phusong.aggregate as aggregate
 from phusong.aggregate import ward_coverage_vector
-from phusong.footprints import DEFAULT_QUAD_SEGS, area_corrected_radius
+from phusong.arcs import collapse_sites, disc_level_areas
+from phusong.footprints import area_corrected_radius
 from phusong.geo import equal_area_crs
 from phusong.schema import ANY_OPERATOR, WGS84
 
 OPERATORS = ("Viettel", "VinaPhone", "MobiFone")
+REPEATS = 3
 
 
 def synthetic_sites(wards: gpd.GeoDataFrame, n: int, seed: int = 20250226) -> gpd.GeoDataFrame:
@@ -67,49 +83,125 @@ def synthetic_sites(wards: gpd.GeoDataFrame, n: int, seed: int = 20250226) -> gp
     )
 
 
-def geopandas_route(wards: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The obvious route: buffer -> union_all -> overlay -> groupby (any operator)."""
+def geopandas_route(
+    wards: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, quad_segs: int = 16, corrected: bool = False
+) -> pd.Series:
+    """The obvious route: buffer -> union_all -> overlay -> groupby ("any" coverage %)."""
     crs = equal_area_crs(wards)
     w = wards[["ward_id", "geometry"]].to_crs(crs)
     w["area_m2"] = w.area
     pts = sites.to_crs(crs)
-    n = 4 * DEFAULT_QUAD_SEGS
-    radius = area_corrected_radius(pts["range_m"].to_numpy(), 2 * np.pi, n)  # same discs
-    discs = pts.buffer(radius, quad_segs=DEFAULT_QUAD_SEGS)
+    radius = pts["range_m"].to_numpy()
+    if corrected:
+        radius = area_corrected_radius(radius, 2 * np.pi, 4 * quad_segs)
+    discs = pts.buffer(radius, quad_segs=quad_segs)
     union = gpd.GeoDataFrame(geometry=[discs.union_all()], crs=crs)
     covered = gpd.overlay(w, union, how="intersection")
     covered["covered_m2"] = covered.area
     got = covered.groupby("ward_id")["covered_m2"].sum()
     out = w[["ward_id", "area_m2"]].set_index("ward_id")
     out["covered_m2"] = got.reindex(out.index).fillna(0.0)
-    out["area_coverage_pct"] = 100.0 * out["covered_m2"] / out["area_m2"]
-    return out
+    return 100.0 * out["covered_m2"] / out["area_m2"]
 
 
-def main(n_sites: int = 20_000) -> None:
+def arcs_route(wards: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, max_level: int = 1) -> pd.Series:
+    """The same figure ("any" coverage %) from exact arc integrals."""
+    crs = equal_area_crs(wards)
+    geoms = wards.geometry.to_crs(crs).to_numpy()
+    pts = sites.geometry.to_crs(crs).to_numpy()
+    x, y, r = collapse_sites(
+        shapely.get_x(pts), shapely.get_y(pts), sites["range_m"].to_numpy(), sites["site_id"]
+    )
+    areas = disc_level_areas(x, y, r, geoms, max_level=max_level)
+    return pd.Series(100.0 * areas[:, 0] / shapely.area(geoms), index=wards["ward_id"])
+
+
+def best_of(fn, repeats: int = REPEATS):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def main(n_sites: int = 20_000, audit: bool = False, polygons: bool = False) -> None:
+    print(load())
     wards = phusong.read_wards()
     sites = synthetic_sites(wards, n_sites)
-    print(f"synthetic: {n_sites} disc sites, 3 operators, radius 300-1500 m, {len(wards)} wards")
-
-    t0 = time.perf_counter()
-    base = geopandas_route(wards, sites)
-    t_base = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    result = ward_coverage_vector(wards, sites, model="disc")
-    t_fast = time.perf_counter() - t0
-
-    any_rows = result.table[result.table["operator"] == ANY_OPERATOR].set_index("ward_id")
-    diff = np.abs(
-        any_rows["area_coverage_pct"].to_numpy()
-        - base["area_coverage_pct"].reindex(any_rows.index).to_numpy()
+    print(
+        f"synthetic: {n_sites} disc sites, 3 operators, radius 300-1500 m, {len(wards)} wards; "
+        f"best of {REPEATS}"
     )
-    print(f"geopandas buffer->union_all->overlay->groupby (any only): {t_base:8.2f} s")
-    print(f"ward_coverage_vector (any + 3 operators, redundancy, gaps):  {t_fast:8.2f} s")
-    print(f"speed-up: {t_base / t_fast:.1f}x")
-    print(f"max |area_coverage_pct difference| for 'any': {diff.max():.2e} points")
-    print(f"mean area coverage (any): {any_rows['area_coverage_pct'].mean():.2f} %")
+    ids = wards["ward_id"]
+    t_arcs, exact = best_of(lambda: arcs_route(wards, sites))
+    t_arcs5, exact5 = best_of(lambda: arcs_route(wards, sites, max_level=5))
+    t_b16, b16 = best_of(lambda: geopandas_route(wards, sites, 16))
+    t_b64, b64 = best_of(lambda: geopandas_route(wards, sites, 64, corrected=True))
+    t_full, full = best_of(lambda: ward_coverage_vector(wards, sites, model="disc"))
+    any_rows = full.table[full.table["operator"] == ANY_OPERATOR].set_index("ward_id")
+
+    def dmax(series):
+        return np.abs(series.reindex(ids).to_numpy() - exact.reindex(ids).to_numpy()).max()
+
+    print("'any' area coverage % per ward (the same figure by each route):")
+    print(
+        f"  baseline, quad_segs=16 (geopandas default)  : {t_b16:7.2f} s  max |Δ| {dmax(b16):.1e} points"
+    )
+    print(
+        f"  baseline, quad_segs=64 (area-corrected)     : {t_b64:7.2f} s  max |Δ| {dmax(b64):.1e} points"
+    )
+    print(f"  arcs (exact circles, level 1)               : {t_arcs:7.2f} s")
+    print(
+        f"  arcs (levels 1-5)                           : {t_arcs5:7.2f} s  max |Δ| {dmax(exact5):.1e}"
+    )
+    print(f"  speed-up vs accurate baseline (q=64): {t_b64 / t_arcs:.1f}x")
+    print(f"  speed-up vs default baseline  (q=16): {t_b16 / t_arcs:.1f}x")
+    print(
+        f"full table (any + 3 operators, redundancy classes, gap polygons): {t_full:7.2f} s; "
+        f"'any' max |Δ| vs arcs {dmax(any_rows['area_coverage_pct']):.1e} points; "
+        f"{t_b64 / t_full:.1f}x the accurate baseline's speed"
+    )
+    print(f"mean area coverage (any): {exact.mean():.2f} % (synthetic)")
+    if polygons:
+        t0 = time.perf_counter()
+        old = ward_coverage_vector(wards, sites, model="disc", exact_method="polygons")
+        t_old = time.perf_counter() - t0
+        a = full.table.set_index(["ward_id", "operator"])
+        b = old.table.set_index(["ward_id", "operator"]).loc[a.index]
+        cols = [c for c in a.columns if c.startswith("area_km2_servers")]
+        rel = (np.abs(a[cols] - b[cols]).max(axis=1) / a["area_km2"]).max()
+        print(
+            f"polygon route (quadtree + arrangement, 128-gons), full table: {t_old:7.2f} s "
+            f"(once); max class-area difference vs arcs {rel:.1e} of the ward area"
+        )
+    if audit:
+        from phusong.io.sites import sample_sites_path
+
+        path = sample_sites_path("sheet")
+        t_new, _ = best_of(lambda: phusong.run_audit(path), repeats=1)
+        patched = functools.partial(ward_coverage_vector, exact_method="polygons")
+        aggregate.ward_coverage_vector = patched
+        try:
+            t_old, _ = best_of(lambda: phusong.run_audit(path), repeats=1)
+        finally:
+            aggregate.ward_coverage_vector = ward_coverage_vector
+        print(
+            f"run_audit(sample 'sheet', disc model): arcs {t_new:.2f} s, "
+            f"polygon route {t_old:.2f} s ({t_old / t_new:.1f}x)"
+        )
+    print(load())
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(
+        int(args[0]) if args else 20_000,
+        audit="--audit" in sys.argv,
+        polygons="--polygons" in sys.argv,
+    )

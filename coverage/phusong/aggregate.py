@@ -5,13 +5,25 @@ the ward's area and of its people lie inside at least one footprint, and how
 many distinct *sites* serve each part (0, 1, 2–4, 5+), plus the uncovered
 parts of each ward as polygons.
 
-Method
-------
-Counting how many footprints cover each point is an overlay (arrangement)
-problem whose cost explodes in dense networks: where hundreds of discs
-overlap, the full arrangement has a face for every combination. The
-redundancy classes only need the count *capped at 5*, so the work is confined
-with an adaptive quadtree, all in vectorised numpy:
+Two exact methods
+-----------------
+*Arcs* (``exact_method="arcs"``; the default for ``model="disc"`` with the
+uniform population). The areas of ``L_k ∩ ward`` (``L_k`` = covered by at
+least ``k`` sites, ``k = 1, 2, 5``) are computed analytically for true
+circles by Green's theorem on circular arcs and ward edges
+(:func:`phusong.arcs.disc_level_areas`), one call for "any" and one per
+operator, with one disc per site and position (the largest radius of its
+cells). The gap polygons are display geometry only: each ward minus the
+union of the area-corrected ``4 quad_segs``-gons that meet it, built only for
+wards whose uncovered area can hold a reported gap; their areas differ from
+the table's exact figures by the polygon error (~1e-7 to 1e-6 of a ward's area).
+
+*Polygons* (``exact_method="polygons"``; always for ``model="sector"`` and
+for population rasters). Counting how many footprints cover each point is an
+overlay (arrangement) problem whose cost explodes in dense networks: where
+hundreds of discs overlap, the full arrangement has a face for every
+combination. The redundancy classes only need the count *capped at 5*, so
+the work is confined with an adaptive quadtree, all in vectorised numpy:
 
 1. Each (ward, operator) starts as one box, the ward's bounding box, with the
    footprints whose envelopes meet it (one :class:`shapely.STRtree` query).
@@ -38,17 +50,18 @@ Nothing is sampled or rasterised: the result equals the overlay of the
 footprint polygons up to floating-point rounding (tests compare it with
 geopandas ``overlay`` and a brute-force arrangement). Footprint polygons are
 area-corrected 128-gons (:mod:`phusong.footprints`), built only for cells that
-reach a solved box.
+reach a solved box. The two methods agree to the polygon error (a few 1e-6 of
+a ward's area with 128-gons, about 1e-7 with 512-gons).
 
 Performance
 -----------
-Not yet at the target. ``benchmarks/bench_disc_coverage.py`` (20,000 synthetic
-disc sites, shared 2-CPU machine under load) measured about 70 s here against
-about 4 s for geopandas' buffer → union_all → overlay of "any" alone, with
-identical "any" percentages (max difference 8e-13 points). Most of the time
-goes to GEOS noding/polygonizing the capped arrangement for 3 operators + any
-where fewer than 5 sites overlap; see the hand-over notes for the planned
-analytic (arc-integral) route for discs.
+``benchmarks/bench_disc_coverage.py`` (20,000 synthetic disc sites, 2-CPU
+machine, load average about 1.5): the arcs give the "any" coverage of the
+126 wards in about 0.1–0.2 s against 1.3 s for geopandas' buffer →
+union_all → overlay → groupby at ``quad_segs=64`` (max difference 1.2e-6
+points; 0.8 s and 4.3e-2 points at geopandas' default ``quad_segs=16``), and
+the full table (any + 3 operators, redundancy, gaps) in about 1 s against
+about 20 s for the polygon route.
 """
 
 from __future__ import annotations
@@ -65,6 +78,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .arcs import collapse_sites, disc_level_areas
 from .errors import ConfigError, DataError
 from .footprints import (
     DEFAULT_QUAD_SEGS,
@@ -489,116 +503,168 @@ def _raster_sums(raster: str | Path, geoms: np.ndarray, crs: CRS) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-def ward_coverage_vector(
+@dataclass
+class _Levels:
+    """Per (ward, group) level areas and people, plus the "any" gap parts."""
+
+    level_area: dict[int, np.ndarray]
+    level_pop: dict[int, np.ndarray]
+    pop: np.ndarray
+    source: str
+    part_geom: np.ndarray
+    part_ward: np.ndarray
+    part_area: np.ndarray
+    gap_pop: np.ndarray
+
+
+def _uniform_population(
+    wards: gpd.GeoDataFrame, ward_area: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Official population per ward (NaN -> 0, with a warning) and density [people/m²]."""
+    official = pd.to_numeric(wards["population"], errors="coerce").to_numpy(dtype="float64")
+    if np.isnan(official).any():
+        log.warning(
+            "%d wards have no population; counted as 0 people", int(np.isnan(official).sum())
+        )
+    pop = np.nan_to_num(official)
+    density = np.divide(pop, ward_area, out=np.zeros(len(pop)), where=ward_area > 0)
+    return pop, density
+
+
+EXACT_METHODS = ("auto", "arcs", "polygons")
+
+
+def _use_arcs(exact_method: str, model: str, population_raster, sites, radius_m, crs) -> bool:
+    """Whether the analytic arc route applies (see ``exact_method``)."""
+    if exact_method not in EXACT_METHODS:
+        raise ConfigError(
+            f"exact_method={exact_method!r} is not known; valid: {', '.join(EXACT_METHODS)}"
+        )
+    if exact_method == "polygons":
+        return False
+    fits = model == "disc" and population_raster is None
+    if exact_method == "arcs":
+        if not fits:
+            raise ConfigError(
+                "exact_method='arcs' needs model='disc' and no population_raster; "
+                "use exact_method='polygons' (or 'auto') for sectors or population rasters."
+            )
+        return True
+    if not fits or len(sites) == 0:
+        return fits
+    # One site at several positions: the arcs count its discs separately, the polygon
+    # route counts the site once; keep the polygon route's meaning.
+    x, y, _ = _projected_xy(sites, crs)
+    frame = pd.DataFrame({"site": _site_labels(sites), "x": x, "y": y})
+    spread = frame.groupby("site", sort=False)[["x", "y"]].nunique().max(axis=1)
+    if (spread > 1).any():
+        log.info(
+            "%d sites have cells at different positions; using the polygon route",
+            int((spread > 1).sum()),
+        )
+        return False
+    return True
+
+
+def _levels_arcs(
     wards: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
-    *,
-    model: Literal["disc", "sector"] = "disc",
-    radius_m: float | np.ndarray | None = None,
-    operators: Sequence[str] | None = None,
-    population_raster: str | Path | None = None,
-    min_gap_area_m2: float = 10_000,
-    crs: CRS | str | None = None,
-    quad_segs: int = DEFAULT_QUAD_SEGS,
-) -> VectorCoverage:
-    """Exact area and population coverage of every ward, per operator and for any.
+    ops: np.ndarray,
+    groups: list[str],
+    ward_geoms: np.ndarray,
+    ward_area: np.ndarray,
+    model: str,
+    radius_m,
+    crs: CRS,
+    quad_segs: int,
+    population_raster,
+    min_gap_area_m2: float,
+) -> _Levels:
+    """Level areas by exact arc integrals (:mod:`phusong.arcs`), gaps from polygons.
 
-    Parameters
-    ----------
-    wards : GeoDataFrame
-        Ward table (:data:`phusong.schema.WARD_COLUMNS`), any CRS.
-    sites : GeoDataFrame
-        Cell table (:data:`phusong.schema.SITE_COLUMNS`), any CRS. Used:
-        geometry, ``range_m`` (unless ``radius_m``), ``operator``,
-        ``site_id`` (``cell_id`` when missing), and for ``model="sector"``
-        ``azimuth_deg`` and ``beamwidth_deg``.
-    model : {"disc", "sector"}
-        Footprint model (:func:`phusong.footprints.disc_footprints` or
-        :func:`~phusong.footprints.sector_footprints`).
-    radius_m : float or ndarray, optional
-        Footprint radius overriding ``range_m`` (scalar or per cell) [m].
-    operators : sequence of str, optional
-        Operators to include (others' cells are ignored, and "any" means any
-        of these). Every listed operator gets rows, with zero coverage when it
-        has no cell. Default: every operator present in ``sites``.
-    population_raster : str or Path, optional
-        GeoTIFF of people per pixel (e.g. WorldPop). Default: each ward's
-        official ``population`` spread evenly over its area.
-    min_gap_area_m2 : float, default 10,000
-        Uncovered polygon parts smaller than this [m²] are left out of
-        ``gaps`` (slivers between nearly touching footprints); the table's
-        figures always include them.
-    crs : pyproj.CRS or str, optional
-        Equal-area CRS for all areas; default
-        :func:`phusong.geo.equal_area_crs` of ``wards``.
-    quad_segs : int, default 32
-        Segments per quarter circle of the footprint polygons.
-
-    Returns
-    -------
-    VectorCoverage
-        ``table`` (ward × operator, :data:`~phusong.schema.WARD_COVERAGE_COLUMNS`,
-        rows in ward order with ``"any"`` first then operators alphabetically),
-        ``gaps``, ``population_source``, ``model``, ``crs``.
-
-    Raises
-    ------
-    ConfigError
-        Unknown ``model``.
-    DataError
-        Missing or invalid radii or beamwidths (every row listed), or tables
-        without a CRS.
-
-    Notes
-    -----
-    *Servers are sites, not cells.* The redundancy columns count distinct
-    ``site_id`` values whose footprint (the union of the site's cells) covers
-    a point: the three sectors of a mast fail together (power, backhaul), so
-    they are one server for resilience. For "any", a mast shared by two
-    operators under one ``site_id`` counts once; per operator, only that
-    operator's cells count.
-
-    Area figures are area-weighted, population figures population-weighted;
-    areas are measured in the equal-area CRS. Classes are ``area_km2_servers_0
-    = area − |L1|``, ``_1 = |L1| − |L2|``, ``_2_4 = |L2| − |L5|``,
-    ``_5plus = |L5|`` with ``L_k`` the part of the ward covered by at least
-    ``k`` sites, so the four classes add up to the ward's area.
-
-    Population. Uniform (``"uniform:official"``): people in a region =
-    ``population × region area / ward area``. Raster (``"raster:<name>"``):
-    people in a region = exactextract ``sum`` of the raster over it (pixels
-    weighted by the covered fraction), and the ``population`` column is the
-    raster sum over the ward (not the official figure), so that covered
-    people never exceed it. A missing (NaN) official population is taken as
-    0 people with a warning. Every percentage is 0–100 and never NaN: it is
-    0 for a ward of zero area or zero population.
+    One :func:`phusong.arcs.disc_level_areas` call per group ("any", then each
+    operator) on the group's discs, one disc per site and position (largest
+    radius). Gaps are ``ward − ⋃ discs`` with the discs drawn as area-corrected
+    ``4 quad_segs``-gons, computed only for wards whose analytic uncovered area
+    can hold a part of at least ``min_gap_area_m2``: they are display geometry,
+    and their areas differ from the table's exact figures by the polygon error.
     """
-    if model not in MODELS:
-        raise ConfigError(f"model={model!r} is not known; valid models: {', '.join(MODELS)}")
-    if wards.crs is None:
-        raise DataError("the ward table has no CRS; set it (e.g. wards.set_crs('EPSG:4326')).")
-    crs = CRS.from_user_input(crs) if crs is not None else equal_area_crs(wards)
-    ward_geoms = np.asarray(wards.geometry.to_crs(crs).to_numpy(), dtype=object)
-    ward_geoms = shapely.make_valid(ward_geoms)
-    shapely.prepare(ward_geoms)
-    n_wards = len(wards)
-    ward_area = shapely.area(ward_geoms)
+    n_wards, n_groups = len(ward_geoms), len(groups)
+    level_area = {k: np.zeros(n_wards * n_groups) for k in _LEVELS}
+    if len(sites):
+        radius = _radius(sites, radius_m)
+        x, y, _ = _projected_xy(sites, crs)
+        site = _site_labels(sites)
+    for g, name in enumerate(groups):
+        if not len(sites):
+            break
+        sel = np.ones(len(sites), dtype=bool) if name == ANY_OPERATOR else ops == name
+        if not sel.any():
+            continue
+        gx, gy, gr = collapse_sites(x[sel], y[sel], radius[sel], site[sel])
+        areas = disc_level_areas(gx, gy, gr, ward_geoms, max_level=MAX_LEVEL)
+        for k in _LEVELS:
+            level_area[k][g::n_groups] = np.clip(areas[:, k - 1], 0.0, ward_area)
+    pop, density = _uniform_population(wards, ward_area)
+    node_ward = np.repeat(np.arange(n_wards), n_groups)
+    level_pop = {k: level_area[k] * density[node_ward] for k in _LEVELS}
 
-    ops_all = _operator_labels(sites)
-    if operators is None:
-        op_names = sorted(set(ops_all.tolist()))
-        use = np.ones(len(sites), dtype=bool)
-    else:
-        op_names = sorted(dict.fromkeys(str(o) for o in operators))
-        use = np.isin(ops_all, op_names)
-        missing = sorted(set(op_names) - set(ops_all[use].tolist()))
-        if missing:
-            log.info("no cells for operator(s) %s: their coverage is 0", ", ".join(missing))
-    sites = sites.iloc[np.flatnonzero(use)]
-    ops = ops_all[use]
-    groups = [ANY_OPERATOR, *[o for o in op_names if o != ANY_OPERATOR]]
+    # Gaps ("any"): only wards whose uncovered area can hold a reported part.
+    uncovered = ward_area - level_area[1][::n_groups]
+    need = np.flatnonzero((uncovered > max(min_gap_area_m2, 0.0)) | (
+        (min_gap_area_m2 <= 0) & (uncovered > 1e-9 * ward_area)
+    ))  # fmt: skip
+    part_geom = np.empty(0, dtype=object)
+    part_ward = np.empty(0, dtype="int64")
+    if need.size:
+        gaps = ward_geoms[need].copy()
+        if len(sites):
+            gx, gy, gr = collapse_sites(x, y, radius, site)
+            params = fan_parameters(
+                gr, np.full(len(gr), np.nan), np.full(len(gr), 360.0), quad_segs
+            )
+            big = params["r_out_m"]
+            envelopes = shapely.box(gx - big, gy - big, gx + big, gy + big)
+            w_i, d_i = shapely.STRtree(envelopes).query(gaps)
+            used = np.unique(d_i)
+            discs = np.full(len(gx), None, dtype=object)
+            discs[used] = build_fans(gx[used], gy[used], {k: v[used] for k, v in params.items()})
+            hit = shapely.intersects(gaps[w_i], discs[d_i])
+            w_i, d_i = w_i[hit], d_i[hit]
+            if w_i.size:
+                keys, unions = _union_by_key(w_i, discs[d_i])
+                gaps[keys] = shapely.difference(gaps[keys], unions)
+            log.debug("gaps: %d wards, %d (ward, disc) pairs", need.size, w_i.size)
+        part_geom, part_idx = shapely.get_parts(gaps, return_index=True)
+        part_geom = np.asarray(part_geom, dtype=object)
+        part_ward = need[part_idx].astype("int64")
+    polygonal = np.isin(shapely.get_type_id(part_geom), (3, 6))
+    part_area = shapely.area(part_geom)
+    keep = polygonal & (part_area >= min_gap_area_m2) & (part_area > 0)
+    part_geom, part_ward, part_area = part_geom[keep], part_ward[keep], part_area[keep]
+    return _Levels(
+        level_area, level_pop, pop, "uniform:official", part_geom, part_ward, part_area,
+        part_area * density[part_ward],
+    )  # fmt: skip
+
+
+def _levels_polygons(
+    wards: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    ops: np.ndarray,
+    groups: list[str],
+    ward_geoms: np.ndarray,
+    ward_area: np.ndarray,
+    model: str,
+    radius_m,
+    crs: CRS,
+    quad_segs: int,
+    population_raster,
+    min_gap_area_m2: float,
+) -> _Levels:
+    """Level areas, people and gaps by the quadtree + polygon arrangement."""
+    n_wards = len(ward_geoms)
     n_groups = len(groups)
-
     if len(sites):
         cx, cy, params = _footprint_params(sites, model, radius_m, crs, quad_segs)
         site_code = pd.factorize(_site_labels(sites))[0].astype("int64")
@@ -676,16 +742,147 @@ def ward_coverage_vector(
         gap_pop = _raster_sums(population_raster, part_geom, crs)
     else:
         source = "uniform:official"
-        official = pd.to_numeric(wards["population"], errors="coerce").to_numpy(dtype="float64")
-        if np.isnan(official).any():
-            log.warning(
-                "%d wards have no population; counted as 0 people", int(np.isnan(official).sum())
-            )
-        pop = np.nan_to_num(official)
-        density = np.divide(pop, ward_area, out=np.zeros(n_wards), where=ward_area > 0)
+        pop, density = _uniform_population(wards, ward_area)
         level_pop = {k: level_area[k] * density[node_ward] for k in _LEVELS}
         gap_pop = part_area * density[part_ward]
 
+    return _Levels(level_area, level_pop, pop, source, part_geom, part_ward, part_area, gap_pop)
+
+
+def ward_coverage_vector(
+    wards: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    model: Literal["disc", "sector"] = "disc",
+    radius_m: float | np.ndarray | None = None,
+    operators: Sequence[str] | None = None,
+    population_raster: str | Path | None = None,
+    min_gap_area_m2: float = 10_000,
+    crs: CRS | str | None = None,
+    quad_segs: int = DEFAULT_QUAD_SEGS,
+    exact_method: Literal["auto", "arcs", "polygons"] = "auto",
+) -> VectorCoverage:
+    """Exact area and population coverage of every ward, per operator and for any.
+
+    Parameters
+    ----------
+    wards : GeoDataFrame
+        Ward table (:data:`phusong.schema.WARD_COLUMNS`), any CRS.
+    sites : GeoDataFrame
+        Cell table (:data:`phusong.schema.SITE_COLUMNS`), any CRS. Used:
+        geometry, ``range_m`` (unless ``radius_m``), ``operator``,
+        ``site_id`` (``cell_id`` when missing), and for ``model="sector"``
+        ``azimuth_deg`` and ``beamwidth_deg``.
+    model : {"disc", "sector"}
+        Footprint model (:func:`phusong.footprints.disc_footprints` or
+        :func:`~phusong.footprints.sector_footprints`).
+    radius_m : float or ndarray, optional
+        Footprint radius overriding ``range_m`` (scalar or per cell) [m].
+    operators : sequence of str, optional
+        Operators to include (others' cells are ignored, and "any" means any
+        of these). Every listed operator gets rows, with zero coverage when it
+        has no cell. Default: every operator present in ``sites``.
+    population_raster : str or Path, optional
+        GeoTIFF of people per pixel (e.g. WorldPop). Default: each ward's
+        official ``population`` spread evenly over its area.
+    min_gap_area_m2 : float, default 10,000
+        Uncovered polygon parts smaller than this [m²] are left out of
+        ``gaps`` (slivers between nearly touching footprints); the table's
+        figures always include them.
+    crs : pyproj.CRS or str, optional
+        Equal-area CRS for all areas; default
+        :func:`phusong.geo.equal_area_crs` of ``wards``.
+    quad_segs : int, default 32
+        Segments per quarter circle of the footprint polygons (the polygon
+        route's footprints, and the gap polygons of the arc route).
+    exact_method : {"auto", "arcs", "polygons"}, default "auto"
+        ``"arcs"``: analytic areas of true circles (:mod:`phusong.arcs`),
+        only for ``model="disc"`` without ``population_raster``.
+        ``"polygons"``: the quadtree + polygon arrangement of the footprint
+        polygons. ``"auto"``: arcs when they apply and every site has all its
+        cells at one position, else polygons. The two agree to the polygon
+        error; pass both to cross-check.
+
+    Returns
+    -------
+    VectorCoverage
+        ``table`` (ward × operator, :data:`~phusong.schema.WARD_COVERAGE_COLUMNS`,
+        rows in ward order with ``"any"`` first then operators alphabetically),
+        ``gaps``, ``population_source``, ``model``, ``crs``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown ``model`` or ``exact_method``, or ``exact_method="arcs"`` with
+        sectors or a population raster.
+    DataError
+        Missing or invalid radii or beamwidths (every row listed), or tables
+        without a CRS.
+
+    Notes
+    -----
+    *Servers are sites, not cells.* The redundancy columns count distinct
+    ``site_id`` values whose footprint (the union of the site's cells) covers
+    a point: the three sectors of a mast fail together (power, backhaul), so
+    they are one server for resilience. For "any", a mast shared by two
+    operators under one ``site_id`` counts once; per operator, only that
+    operator's cells count. The arc route merges the cells of one site at one
+    position into one disc (the largest radius); cells of one site at
+    *different* positions would be separate discs there, counted as separate
+    servers where they overlap, so ``"auto"`` then uses the polygon route
+    (which counts the site once) and ``"arcs"`` counts them separately.
+
+    Area figures are area-weighted, population figures population-weighted;
+    areas are measured in the equal-area CRS. Classes are ``area_km2_servers_0
+    = area − |L1|``, ``_1 = |L1| − |L2|``, ``_2_4 = |L2| − |L5|``,
+    ``_5plus = |L5|`` with ``L_k`` the part of the ward covered by at least
+    ``k`` sites, so the four classes add up to the ward's area.
+
+    Population. Uniform (``"uniform:official"``): people in a region =
+    ``population × region area / ward area``. Raster (``"raster:<name>"``):
+    people in a region = exactextract ``sum`` of the raster over it (pixels
+    weighted by the covered fraction), and the ``population`` column is the
+    raster sum over the ward (not the official figure), so that covered
+    people never exceed it. A missing (NaN) official population is taken as
+    0 people with a warning. Every percentage is 0–100 and never NaN: it is
+    0 for a ward of zero area or zero population.
+    """
+    if model not in MODELS:
+        raise ConfigError(f"model={model!r} is not known; valid models: {', '.join(MODELS)}")
+    if wards.crs is None:
+        raise DataError("the ward table has no CRS; set it (e.g. wards.set_crs('EPSG:4326')).")
+    crs = CRS.from_user_input(crs) if crs is not None else equal_area_crs(wards)
+    ward_geoms = np.asarray(wards.geometry.to_crs(crs).to_numpy(), dtype=object)
+    ward_geoms = shapely.make_valid(ward_geoms)
+    shapely.prepare(ward_geoms)
+    n_wards = len(wards)
+    ward_area = shapely.area(ward_geoms)
+
+    ops_all = _operator_labels(sites)
+    if operators is None:
+        op_names = sorted(set(ops_all.tolist()))
+        use = np.ones(len(sites), dtype=bool)
+    else:
+        op_names = sorted(dict.fromkeys(str(o) for o in operators))
+        use = np.isin(ops_all, op_names)
+        missing = sorted(set(op_names) - set(ops_all[use].tolist()))
+        if missing:
+            log.info("no cells for operator(s) %s: their coverage is 0", ", ".join(missing))
+    sites = sites.iloc[np.flatnonzero(use)]
+    ops = ops_all[use]
+    groups = [ANY_OPERATOR, *[o for o in op_names if o != ANY_OPERATOR]]
+    n_groups = len(groups)
+
+    use_arcs = _use_arcs(exact_method, model, population_raster, sites, radius_m, crs)
+    levels = (_levels_arcs if use_arcs else _levels_polygons)(
+        wards, sites, ops, groups, ward_geoms, ward_area, model, radius_m, crs, quad_segs,
+        population_raster, min_gap_area_m2,
+    )  # fmt: skip
+    level_area, level_pop, pop = levels.level_area, levels.level_pop, levels.pop
+    source = levels.source
+    part_geom, part_ward, part_area = levels.part_geom, levels.part_ward, levels.part_area
+    gap_pop = levels.gap_pop
+    node_ward = np.repeat(np.arange(n_wards), n_groups)
     table = _table(wards, groups, node_ward, ward_area, pop, level_area, level_pop)
     gaps = gpd.GeoDataFrame(
         {
