@@ -504,3 +504,46 @@ def test_bad_options_raise_config_error():
         P.propose_sites(inp, method="fastest")
     with pytest.raises(ConfigError, match="target_pct"):
         P.propose_sites(inp, target_pct=120)
+
+
+def test_milp_without_a_solution_falls_back_to_the_greedy(monkeypatch):
+    # HiGHS can stop at its time limit before finding any plan; the user
+    # still gets the greedy's plan, and the summary says what happened.
+    inp = _city()
+    greedy_res = P.propose_sites(inp, budget=3, method="greedy")
+
+    def no_solution(cover, weights, **kw):
+        return P.MilpResult(
+            selected=np.zeros(0, dtype=np.int64),
+            covered_weight=0.0,
+            n_sites=0,
+            mode="budget",
+            status="no_solution",
+            bound=np.nan,
+            mip_gap=np.nan,
+            time_s=0.0,
+            n_variables=0,
+            n_constraints=0,
+            n_demand_classes=0,
+        )
+
+    monkeypatch.setattr(P, "milp", no_solution)
+    res = P.propose_sites(inp, budget=3, method="milp")
+    assert res.summary["method_used"] == "greedy"
+    assert res.summary["milp_status"] == "no_solution"
+    assert res.summary["n_sites"] == greedy_res.summary["n_sites"] > 0
+    assert res.summary["coverage_after_pct"] == pytest.approx(
+        greedy_res.summary["coverage_after_pct"]
+    )
+
+
+def test_sectorised_new_sites_tile_the_planned_disc():
+    # disc/sector models: k wedges of 360°/k, so an audit of the proposed
+    # sheet covers the full disc the planner counted
+    inp = _city()
+    site = P.default_new_site("Viettel")
+    res = P.propose_sites(inp, budget=2, method="greedy", new_site=site)
+    assert site.sectors == 3
+    k = res.sites.groupby("site_id")["cell_id"].transform("size")
+    assert (k == 3).all()
+    assert np.allclose(res.sites["beamwidth_deg"], 120.0)

@@ -1309,7 +1309,15 @@ def _site_table(
     lat = shapely.get_y(lonlat.to_numpy())[rep] if n else np.zeros(0)
     omni = k == 1
     path_loss = model not in ("disc", "sector")
-    beam = site.beamwidth_deg if (path_loss and not omni) else np.nan
+    # Under the disc/sector models the planner counts each new site as a full
+    # disc: k wedges of 360°/k tile exactly that disc (a re-audit, or
+    # 'phusong audit' on the proposed sheet, then covers what was planned).
+    if omni:
+        beam = np.nan
+    elif path_loss:
+        beam = site.beamwidth_deg
+    else:
+        beam = 360.0 / k
     data: dict[str, Any] = {
         "cell_id": [f"{s}-{j + 1}" for s, j in zip(site_ids, sector, strict=True)],
         "site_id": site_ids,
@@ -1561,6 +1569,15 @@ def propose_sites(
         chosen = np.concatenate([chosen, rest])
         gains = np.concatenate([gains, np.zeros(len(rest))])
     else:
+        if g_res is None:  # the MILP found no plan: fall back to the greedy
+            log.warning("MILP %s: falling back to the greedy plan", m_res.status if m_res else "")
+            g_res = greedy(
+                cover,
+                w,
+                budget=budget,
+                target_weight=None if mode == "budget" else target_w,
+                conflicts=conflicts,
+            )
         chosen, gains = g_res.order, g_res.gains
     covered = (
         np.asarray(cover[chosen].sum(axis=0)).ravel() > 0 if len(chosen) else np.zeros(len(w), bool)
