@@ -26,6 +26,9 @@ _EXPORTS: dict[str, str] = {
     "AuditResult": "audit",
     "Goal": "goals",
     "LinkBudget": "propagation",
+    "run_plan": "audit",
+    "PlanRun": "audit",
+    "propose_sites": "planning",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -4,7 +4,7 @@ Subcommands live in :data:`COMMANDS`. Each is a :class:`Command` with a
 ``configure(parser)`` that adds its options and a ``run(args) -> int`` that
 calls the library (:func:`phusong.audit.run_audit`,
 :func:`phusong.report.write_outputs`, …) and returns the exit status. Adding
-one (e.g. ``phusong plan``) is a configure function, a run function and one
+one is a configure function, a run function and one
 ``COMMANDS.append(Command(...))`` line.
 
 Exit status
@@ -247,6 +247,118 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------
+# plan
+# --------------------------------------------------------------------------
+def _configure_plan(p: argparse.ArgumentParser) -> None:
+    from .config import DEFAULT_PLAN_OUT, PLAN_KEYS
+
+    def opt(key: str, *flags: str, **kw: Any) -> None:
+        p.add_argument(
+            *(flags or ("--" + key.replace("_", "-"),)),
+            dest=key,
+            default=None,
+            help=kw.pop("help", PLAN_KEYS[key].help),
+            **kw,
+        )
+
+    opt("sites", metavar="FILE", help="the existing network (any format 'audit' reads)")
+    opt("wards", metavar="FILE")
+    opt(
+        "target",
+        type=float,
+        metavar="PCT",
+        help="population coverage to reach [%%], population-weighted (default 99)",
+    )
+    opt("budget", type=int, metavar="N")
+    opt("candidates", metavar="FILE")
+    opt("min_spacing_m", type=float, metavar="M")
+    opt("method", metavar="METHOD", help="solver: greedy (default), milp or both")
+    opt("operator", metavar="NAME", help="operator of the new sites (default: most cells)")
+    opt(
+        "model",
+        metavar="MODEL",
+        help="coverage model: disc (default), sector, uma, umi, rma, hata or fspl",
+    )
+    opt("threshold_dbm", type=float, metavar="DBM", help="SS-RSRP threshold [dBm] (default -110)")
+    opt("resolution_m", type=float, metavar="M", help="raster resolution [m] (default 20)")
+    opt("radius_m", type=float, metavar="M")
+    opt("max_rounds", type=int, metavar="N", help="most planning rounds (default 3)")
+    opt("time_limit_s", type=float, metavar="S", help="MILP time limit per round [s] (default 60)")
+    opt("out", metavar="DIR", help=f"output folder (default ./{DEFAULT_PLAN_OUT})")
+    opt(
+        "overwrite",
+        action="store_const",
+        const=True,
+        help="replace the files of a non-empty output folder",
+    )
+    opt(
+        "fail_under",
+        action="store_const",
+        const=True,
+        help="exit with status 3 when the re-audit does not meet the target",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print plan_summary.json to stdout (and nothing else on stdout)",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing but errors (no summary, no progress bar)",
+    )
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    from .audit import run_plan
+    from .config import DEFAULT_PLAN_OUT, PLAN_KEYS, validate_mapping
+    from .report import check_output_dir, format_plan_summary, summary_json, write_plan_outputs
+
+    given = {k: getattr(args, k) for k in PLAN_KEYS if getattr(args, k, None) is not None}
+    opts = validate_mapping(given, PLAN_KEYS, label=lambda k: "--" + k.replace("_", "-"))
+    if "sites" not in opts:
+        raise ConfigError("sites: no site file given; pass --sites FILE.")
+    out = opts.get("out", Path(DEFAULT_PLAN_OUT))
+    overwrite = bool(opts.get("overwrite", False))
+    check_output_dir(out, overwrite=overwrite)  # fail before the long computation
+    audit_kwargs = {
+        k: opts[k] for k in ("model", "threshold_dbm", "resolution_m", "radius_m") if k in opts
+    }
+    progress = Progress(enabled=not args.quiet)
+    try:
+        run = run_plan(
+            opts["sites"],
+            opts.get("wards"),
+            target_pct=opts.get("target"),
+            budget=opts.get("budget"),
+            candidates=opts.get("candidates"),
+            min_spacing_m=opts.get("min_spacing_m", 0.0),
+            operator=opts.get("operator"),
+            method=opts.get("method", "greedy"),
+            max_rounds=opts.get("max_rounds", 3),
+            time_limit_s=opts.get("time_limit_s", 60.0),
+            progress=progress,
+            **audit_kwargs,
+        )
+    finally:
+        progress.close()
+    paths = write_plan_outputs(run, out, overwrite=overwrite)
+    if args.json:
+        sys.stdout.buffer.write(summary_json(run.summary))
+        sys.stdout.flush()
+    elif not args.quiet:
+        print(format_plan_summary(run, paths))
+    if opts.get("fail_under") and not run.meets_target:
+        raise GoalNotMetError(
+            f"--fail-under: the re-audit with the proposed sites reaches "
+            f"{run.summary['population_coverage_pct_after']:.4f}% of the population, "
+            f"short of the target {run.summary['target_pct']:g}%."
+        )
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------
 # validate
 # --------------------------------------------------------------------------
 def _configure_validate(p: argparse.ArgumentParser) -> None:
@@ -333,6 +445,17 @@ COMMANDS: list[Command] = [
         "Compute area- and population-weighted 5G coverage of every ward, judge it against "
         "the goal (default: 99% of the population by 2030, Hà Nội plan 58/KH-UBND) and "
         "write report.html, map.html, CSV, GeoJSON and summary.json.",
+    ),
+    Command(
+        "plan",
+        "propose the fewest new sites that reach the goal, and check them by re-auditing",
+        _configure_plan,
+        _run_plan,
+        "Audit the existing network, propose new sites that bring population coverage to the "
+        "target (default 99%, population-weighted) or the best coverage for a --budget of "
+        "sites, re-audit with the proposed sites and top up if the re-audit falls short. "
+        "Writes proposed_sites.csv (readable by 'phusong audit --sites'), curve.csv, "
+        "wards_plan.csv, plan_summary.json and plan_map.html.",
     ),
     Command(
         "validate",

@@ -129,6 +129,45 @@ AUDIT_KEYS: dict[str, Key] = {
 }
 
 
+#: Default output folder of ``phusong plan``.
+DEFAULT_PLAN_OUT = "phusong-plan"
+
+#: Options of ``phusong plan`` (:func:`phusong.audit.run_plan`); the audit's
+#: model options mean the same as for ``phusong audit``.
+PLAN_KEYS: dict[str, Key] = {
+    "sites": AUDIT_KEYS["sites"],
+    "wards": AUDIT_KEYS["wards"],
+    "target": Key(
+        "float", "population coverage to reach [%] (population-weighted)", low=0.0, high=100.0
+    ),
+    "budget": Key("int", "instead of a target: the best coverage with at most N new sites", low=0),
+    "candidates": Key(
+        "path",
+        "allowed new-site positions: a site sheet, OpenCelliD CSV, or a file of points "
+        "or polygons (default: a grid in and around the gaps)",
+    ),
+    "min_spacing_m": Key(
+        "float",
+        "minimum distance between new sites, and to existing sites of their operator [m]",
+        low=0.0,
+        high=100_000.0,
+    ),
+    "method": Key("str", "site-selection solver", choices=("greedy", "milp", "both")),
+    "operator": Key("str", "operator of the new sites (default: the one with most cells)"),
+    "model": AUDIT_KEYS["model"],
+    "threshold_dbm": AUDIT_KEYS["threshold_dbm"],
+    "resolution_m": AUDIT_KEYS["resolution_m"],
+    "radius_m": AUDIT_KEYS["radius_m"],
+    "max_rounds": Key("int", "most planning rounds (plan, re-audit, top up)", low=1, high=50),
+    "time_limit_s": Key(
+        "float", "MILP time limit per round [s]", low=0.0, low_open=True, high=86_400.0
+    ),
+    "out": AUDIT_KEYS["out"],
+    "overwrite": AUDIT_KEYS["overwrite"],
+    "fail_under": Key("bool", "exit with status 3 when the re-audit does not meet the target"),
+}
+
+
 @dataclass(frozen=True)
 class AuditOptions:
     """The resolved options of one audit run (defaults < file < command line).
@@ -402,6 +441,8 @@ def resolve_audit_options(
 __all__ = [
     "AUDIT_KEYS",
     "DEFAULT_OUT",
+    "DEFAULT_PLAN_OUT",
+    "PLAN_KEYS",
     "AuditOptions",
     "Key",
     "read_config",

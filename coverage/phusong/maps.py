@@ -27,6 +27,7 @@ import html
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 import folium
@@ -456,6 +457,7 @@ def audit_map(
     show_sectors: bool = True,
     max_site_markers: int = 5000,
     max_wedges: int = 5000,
+    extra_layers: Sequence[folium.FeatureGroup] = (),
 ) -> folium.Map:
     """Folium map of an audit: ward coverage around the goal, gaps and sites.
 
@@ -472,6 +474,11 @@ def audit_map(
         wedges (drawn from zoom :data:`WEDGE_MIN_ZOOM` on, in view only).
     max_site_markers, max_wedges : int
         Most site markers and sector wedges drawn (keeps the HTML small).
+    extra_layers : sequence of folium.FeatureGroup
+        More overlays (e.g. proposed sites), added on top and listed in the
+        layer control. They must be added here, not afterwards: folium writes
+        the control's script where the control sits, and a layer added after it
+        is undefined when the control lists it.
 
     Returns
     -------
@@ -497,6 +504,8 @@ def audit_map(
         layer = _site_layer(result.sites, max_site_markers)
         if layer is not None:
             layer.add_to(m)
+    for layer in extra_layers:
+        layer.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     summary = result.summary
     title = (

@@ -816,16 +816,322 @@ def write_outputs(
     return dict(sorted(written.items()))
 
 
+# --------------------------------------------------------------------------
+# Plan outputs (phusong plan)
+# --------------------------------------------------------------------------
+#: Every file name :func:`write_plan_outputs` writes (and, with overwrite, replaces).
+PLAN_OUTPUT_FILES = (
+    "proposed_sites.csv",
+    "curve.csv",
+    "wards_plan.csv",
+    "plan_summary.json",
+    "plan_map.html",
+)
+
+#: Columns of ``proposed_sites.csv``: the operator site/sector sheet that
+#: ``phusong audit --sites`` reads (as the shipped sample), plus ``order``.
+PLAN_SHEET_COLUMNS = (
+    "site_id",
+    "cell_id",
+    "operator",
+    "mcc",
+    "mnc",
+    "radio",
+    "lat",
+    "lon",
+    "azimuth_deg",
+    "beamwidth_deg",
+    "tilt_deg",
+    "height_m",
+    "eirp_dbm",
+    "band",
+    "frequency_mhz",
+    "bandwidth_mhz",
+    "order",
+)
+
+#: Number of new sites listed in the terminal summary.
+SUMMARY_NEW_SITES = 10
+
+_PROPOSED = "#ff7f00"
+
+
+def plan_sites_sheet(sites: Any) -> pd.DataFrame:
+    """Build ``proposed_sites.csv``: proposed cells as an operator site/sector sheet.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        ``PlanResult.sites`` (canonical site columns plus ``order``).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`PLAN_SHEET_COLUMNS`, one row per cell, in the order the
+        sites were added; floats rounded to :data:`DECIMALS` decimals
+        (``lat``/``lon`` [degrees]: about 0.1 m).
+    """
+    frame = pd.DataFrame(sites).rename(columns={"lat_deg": "lat", "lon_deg": "lon"})
+    frame = frame.sort_values(["order", "cell_id"], kind="mergesort")
+    return _clean_table(frame[list(PLAN_SHEET_COLUMNS)], PLAN_SHEET_COLUMNS)
+
+
+def plan_curve_table(run: Any) -> pd.DataFrame:
+    """Build ``curve.csv``: sites added → population coverage.
+
+    Rows ``method = greedy`` (or ``milp``) are the planner's estimates after
+    1, 2, … new sites (``round`` says which planning round; a later round
+    starts from the re-audit); rows ``method = audit`` are the audited figures
+    (``round`` 0: the existing network; ``r``: after round ``r``).
+    Columns ``round, method, n_sites, covered_population`` [people],
+    ``population_coverage_pct`` [%] (population-weighted).
+    """
+    s = run.summary
+    pop = float(s["population"])
+    audits = [
+        {
+            "round": 0,
+            "method": "audit",
+            "n_sites": 0,
+            "covered_population": s["covered_population_before"],
+            "population_coverage_pct": s["population_coverage_pct_before"],
+        }
+    ]
+    total = 0
+    for h in s.get("history", []):
+        total += int(h["n_new_sites"])
+        pct = h.get("population_coverage_pct_after")
+        if pct is not None:
+            audits.append(
+                {
+                    "round": int(h["round"]),
+                    "method": "audit",
+                    "n_sites": total,
+                    "covered_population": pct * pop / 100.0,
+                    "population_coverage_pct": pct,
+                }
+            )
+    curve = pd.DataFrame(run.plan.curve)
+    cols = ["round", "method", "n_sites", "covered_population", "population_coverage_pct"]
+    parts = [frame for frame in (curve, pd.DataFrame(audits)) if len(frame)]
+    out = pd.concat([p[cols] for p in parts], ignore_index=True)
+    out["n_sites"] = out["n_sites"].astype("int64")
+    rank = out["method"].map({"audit": 1}).fillna(0)
+    out = out.assign(_rank=rank).sort_values(["round", "_rank", "n_sites"], kind="mergesort")
+    return _clean_table(out.drop(columns="_rank"), cols)
+
+
+def plan_ward_table(run: Any) -> pd.DataFrame:
+    """Build ``wards_plan.csv``: per-ward coverage before and after (see :meth:`PlanRun.ward_table`)."""
+    return _clean_table(run.ward_table(), ())
+
+
+def render_plan_outputs(run: Any) -> dict[str, bytes]:
+    """Every text output of :func:`write_plan_outputs` as bytes (no files touched)."""
+    return {
+        "proposed_sites.csv": csv_bytes(plan_sites_sheet(run.plan.sites)),
+        "curve.csv": csv_bytes(plan_curve_table(run)),
+        "wards_plan.csv": csv_bytes(plan_ward_table(run)),
+        "plan_summary.json": summary_json(run.summary),
+    }
+
+
+def plan_map(run: Any) -> Any:
+    """Folium map of a plan: the audit map of the re-audit plus the proposed sites.
+
+    :func:`phusong.maps.audit_map` of ``run.after`` (``run.before`` without a
+    re-audit) with one extra layer, "Proposed new sites", drawing each new
+    site as an orange circle whose tooltip gives its id, order, ward and the
+    people it adds (the planner's estimate).
+    """
+    import folium
+
+    from .maps import audit_map
+
+    new = run.new_sites()
+    layer = folium.FeatureGroup(name=f"Proposed new sites ({len(new):,})", show=True)
+    if len(new):
+        features = [
+            {
+                "type": "Feature",
+                "properties": {
+                    "label": f"{r.site_id} · #{r.order} (round {r.round}) · {r.ward or '—'} · "
+                    f"≈ {_people(r.covered_people_gain)} people gained (estimate)"
+                },
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(float(r.lon_deg), 6), round(float(r.lat_deg), 6)],
+                },
+            }
+            for r in new.itertuples(index=False)
+        ]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name="Proposed new sites",
+            marker=folium.CircleMarker(
+                radius=6, color="#000000", weight=1, fill=True, fill_color=_PROPOSED
+            ),
+            style_function=lambda f: {"fillColor": _PROPOSED, "fillOpacity": 0.95},
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+            zoom_on_click=False,
+        ).add_to(layer)
+    m = audit_map(run.after if run.after is not None else run.before, extra_layers=[layer])
+    s = run.summary
+    after = s.get("population_coverage_pct_after")
+    note = (
+        f"Orange: {len(new):,} proposed new sites ({_e(s.get('operator'))}). Population covered "
+        f"{_e(_pct(s.get('population_coverage_pct_before')))} → "
+        + (
+            f"{_e(_pct(after))} after the re-audit"
+            if after is not None
+            else f"≈ {_e(_pct(s.get('estimated_population_coverage_pct_after')))} (estimate)"
+        )
+        + f" (population-weighted); target {s.get('target_pct'):g}%."
+    )
+    box = (
+        '<div style="position:fixed;bottom:24px;right:10px;z-index:9999;background:#fff;'
+        "padding:6px 10px;border:1px solid #999;border-radius:4px;font:12px sans-serif;"
+        f'max-width:28rem">{note}</div>'
+    )
+    m.get_root().html.add_child(folium.Element(box))
+    return m
+
+
+def format_plan_summary(run: Any, paths: Mapping[str, Path] | None = None) -> str:
+    """Short human summary of a plan for the terminal."""
+    s = run.summary
+    lines: list[str] = []
+    warn = synthetic_warning(s)
+    if warn:
+        lines += [f"!! {warn}", ""]
+    target = float(s["target_pct"])
+    place = place_name(s)
+    goal = s.get("goal") or {}
+    mode = (
+        f"the best coverage with at most {s['budget']} new sites"
+        if s.get("mode") == "budget"
+        else f"{target:g}% of the population"
+        + (f" by {goal.get('year')}" if goal.get("target_pct") == target else "")
+    )
+    lines.append(f"New-site plan for {place}: {mode}.")
+    after = s.get("population_coverage_pct_after")
+    verified = after is not None
+    lines.append(
+        f"  Population covered: {_pct(s.get('population_coverage_pct_before'))} → "
+        + (
+            f"{_pct(after)} (population-weighted; re-audited with the new sites)"
+            if verified
+            else f"≈ {_pct(s.get('estimated_population_coverage_pct_after'))} "
+            "(population-weighted; planner's estimate, not re-audited)"
+        )
+    )
+    if verified:
+        lines.append(
+            f"  Area covered:       {_pct(s.get('area_coverage_pct_before'))} → "
+            f"{_pct(s.get('area_coverage_pct_after'))} (area-weighted)"
+        )
+    lines.append(
+        f"  New sites: {s['n_new_sites']:,} ({s['n_new_cells']:,} cells), operator "
+        f"{s.get('operator')}; solver {s.get('method_used')}, {s['rounds']} round"
+        + ("s" if s["rounds"] != 1 else "")
+    )
+    history = s.get("history") or []
+    if len(history) > 1:
+        steps = "; ".join(
+            f"round {h['round']}: +{h['n_new_sites']} sites → "
+            f"{_pct(h.get('population_coverage_pct_after'))}"
+            for h in history
+        )
+        lines.append(f"    ({steps}, re-audited)")
+    met = s.get("meets_target_after")
+    if met is None:
+        lines.append(f"  Target {target:g}%: not checked (no re-audit).")
+    elif met:
+        lines.append(f"  Target {target:g}% after re-audit: MET.")
+    else:
+        lines.append(f"  Target {target:g}% after re-audit: NOT MET.")
+        lines.append(f"    {s.get('note', '')}")
+    lines.append(f"  Model: {s.get('model_label')}")
+    new = run.new_sites().head(SUMMARY_NEW_SITES)
+    if len(new):
+        lines += [
+            "",
+            f"First {len(new)} new sites, in the order added "
+            "(people gained: the planner's estimate):",
+        ]
+        width = max(len(str(w or "—")) for w in new["ward"])
+        for r in new.itertuples(index=False):
+            lines.append(
+                f"  {r.order:>3}. {r.site_id}  {r.ward or '—'!s:<{width}}  "
+                f"{r.lat_deg:.5f}, {r.lon_deg:.5f}  +{_people(r.covered_people_gain)} people"
+            )
+    if paths:
+        folder = Path(next(iter(paths.values()))).parent
+        lines += [
+            "",
+            f"Files in {folder}{os.sep}: " + ", ".join(sorted(p.name for p in paths.values())),
+            "proposed_sites.csv is a site sheet: check it with 'phusong audit --sites' "
+            "together with the existing sites.",
+        ]
+    if warn:
+        lines += ["", f"!! {warn}"]
+    return "\n".join(lines)
+
+
+def write_plan_outputs(
+    run: Any, out_dir: str | os.PathLike[str], *, overwrite: bool = False
+) -> dict[str, Path]:
+    """Write the output folder of a plan.
+
+    Parameters
+    ----------
+    run : PlanRun
+        From :func:`phusong.audit.run_plan`.
+    out_dir : path
+        Output folder; created if missing.
+    overwrite : bool
+        Replace the files of an existing non-empty folder. Only the plan's own
+        output names (:data:`PLAN_OUTPUT_FILES`) are ever replaced.
+
+    Returns
+    -------
+    dict
+        File name -> path of every file written (:data:`PLAN_OUTPUT_FILES`).
+
+    Raises
+    ------
+    OutputExistsError
+        ``out_dir`` is not empty and ``overwrite`` is false (nothing is written).
+    """
+    out = check_output_dir(out_dir, overwrite=overwrite)
+    files = render_plan_outputs(run)
+    files["plan_map.html"] = plan_map(run).get_root().render().encode("utf-8")
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for name in sorted(files):
+        written[name] = atomic_write_bytes(out / name, files[name], overwrite=True)
+    return dict(sorted(written.items()))
+
+
 __all__ = [
     "CSV_ENCODING",
     "OUTPUT_FILES",
+    "PLAN_OUTPUT_FILES",
+    "PLAN_SHEET_COLUMNS",
     "WARD_LEAD_COLUMNS",
     "check_output_dir",
+    "format_plan_summary",
     "format_summary",
     "format_validation",
+    "plan_curve_table",
+    "plan_map",
+    "plan_sites_sheet",
+    "plan_ward_table",
     "render_outputs",
+    "render_plan_outputs",
     "report_html",
     "summary_json",
     "verdict",
     "write_outputs",
+    "write_plan_outputs",
 ]
