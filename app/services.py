@@ -9,6 +9,9 @@ Pages import from here and from :mod:`strings`; they compute nothing. Caching:
   own goal functions (cheap), cached per goal;
 - :func:`ward_map` caches the folium map per audit and goal, so a rerun does
   not rebuild it.
+- :func:`plan` (``run_plan``: propose new sites and re-audit) is cached on
+  the inputs, the model settings, the plan options and the candidate upload;
+  the Plan page calls it only after its button was pressed.
 
 Uploads are identified by the SHA-256 of their bytes (:class:`InputFile`),
 never by the bytes themselves, so hashing a cache key stays cheap.
@@ -32,7 +35,15 @@ import pandas as pd
 import streamlit as st
 from strings import t
 
-from phusong.audit import MODEL_CHOICES, VECTOR_MODELS, AuditParams, AuditResult, run_audit
+from phusong.audit import (
+    MODEL_CHOICES,
+    VECTOR_MODELS,
+    AuditParams,
+    AuditResult,
+    PlanRun,
+    run_audit,
+    run_plan,
+)
 from phusong.errors import ConfigError, DataError, PhusongError
 from phusong.goals import Goal
 
@@ -87,6 +98,24 @@ class Settings:
         return self.model in VECTOR_MODELS
 
 
+@dataclass(frozen=True)
+class PlanOptions:
+    """What the Plan page asks of the planner (see :func:`phusong.audit.run_plan`).
+
+    ``target_pct`` [%] is population-weighted; with ``budget`` set the plan is
+    the best coverage with at most that many new sites and the target is only
+    the yardstick. ``min_spacing_m`` [m], ``time_limit_s`` [s] (MILP only);
+    ``operator=None`` lets the planner choose.
+    """
+
+    target_pct: float = 99.0
+    budget: int | None = None
+    method: str = "greedy"
+    min_spacing_m: float = 0.0
+    operator: str | None = None
+    time_limit_s: float = 60.0
+
+
 def _file_key(f: InputFile | None) -> str:
     return "" if f is None else f"{f.name}:{f.digest}"
 
@@ -95,6 +124,7 @@ HASH_FUNCS: dict[Any, Callable[[Any], Any]] = {
     InputFile: _file_key,
     Settings: dataclasses.astuple,
     Goal: dataclasses.astuple,
+    PlanOptions: dataclasses.astuple,
 }
 
 DEFAULT_GOAL = Goal()
@@ -110,6 +140,10 @@ K_GOAL_METRIC = "goal_metric"
 #: Slot the Plan page fills with proposed sites to compare against the baseline:
 #: ``{"label": str, "sites": InputFile | DataFrame, "key": str}``.
 K_CANDIDATE = "compare_candidate_sites"
+#: Plan page: the uploaded candidate positions (InputFile) and the last plan asked
+#: for (:class:`PlanRequest`); neither is widget state, so both survive page changes.
+K_PLAN_CANDIDATES = "plan_candidates"
+K_PLAN_REQUEST = "plan_request"
 
 
 def sample_sites_path() -> Path:
@@ -362,6 +396,129 @@ def ward_change(base: AuditResult, other: AuditResult) -> pd.DataFrame:
     return out.sort_values("change", ascending=False, kind="mergesort").reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """A plan the user asked for: the inputs and settings in use, and the options."""
+
+    sites: InputFile | None
+    wards: InputFile | None
+    raster: InputFile | None
+    settings: Settings
+    options: PlanOptions
+    candidates: InputFile | None = None
+
+    @property
+    def key(self) -> str:
+        """Text naming the request (cache key of the derived map and files)."""
+        files = "|".join(
+            _file_key(f) for f in (self.sites, self.wards, self.raster, self.candidates)
+        )
+        return (
+            f"plan|{files}|{dataclasses.astuple(self.settings)}|{dataclasses.astuple(self.options)}"
+        )
+
+    def args(self) -> tuple[Any, ...]:
+        """Arguments of :func:`plan`."""
+        return (
+            self.sites,
+            self.wards,
+            self.raster,
+            self.settings,
+            self.options,
+            self.candidates,
+        )
+
+
+def plan_operators() -> list[str]:
+    """Operators a new site can belong to (those with 5G spectrum on record)."""
+    from phusong.operators import SPECTRUM_5G
+
+    return list(SPECTRUM_5G)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False, hash_funcs=HASH_FUNCS)
+def plan(
+    sites: InputFile | None,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+    options: PlanOptions,
+    candidates: InputFile | None = None,
+) -> PlanRun:
+    """``run_plan`` on the inputs, model settings and plan options (cached).
+
+    The audits inside use the same model settings as :func:`audit`; the goal
+    is the plan's population target. Runs under the caller's spinner.
+    """
+    return run_plan(
+        sites.open() if sites is not None else sample_sites_path(),
+        wards.open() if wards is not None else None,
+        target_pct=float(options.target_pct),
+        budget=options.budget,
+        candidates=candidates.path() if candidates is not None else None,
+        min_spacing_m=float(options.min_spacing_m),
+        operator=options.operator,
+        method=options.method,
+        time_limit_s=float(options.time_limit_s),
+        model=settings.model,
+        threshold_dbm=settings.threshold_dbm,
+        resolution_m=settings.resolution_m,
+        operators=settings.operators,
+        radio=settings.radio,
+        population_raster=raster.path() if raster is not None else None,
+    )
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _plan_map_cached(_run: PlanRun, key: str) -> folium.Map:
+    from phusong.report import plan_map as _plan_map
+
+    m = _plan_map(_run)
+    new = _run.plan.sites
+    if len(new):  # open on the proposed sites (padded by about 1 km), not the whole city
+        w, s, e, n = new.total_bounds
+        pad = 0.01
+        m.fit_bounds([[float(s) - pad, float(w) - pad], [float(n) + pad, float(e) + pad]])
+    return _local_assets(m)
+
+
+def plan_map(run: PlanRun, key: str) -> folium.Map:
+    """The re-audit's ward map with the proposed sites on top, cached by ``key``."""
+    return _plan_map_cached(run, key)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _plan_files(_run: PlanRun, key: str) -> dict[str, bytes]:
+    from phusong.report import render_plan_outputs
+
+    return render_plan_outputs(_run)
+
+
+def plan_files(run: PlanRun, key: str) -> dict[str, bytes]:
+    """``proposed_sites.csv``, ``curve.csv``, ``wards_plan.csv`` and ``plan_summary.json``."""
+    return _plan_files(run, key)
+
+
+def plan_curve(run: PlanRun) -> pd.DataFrame:
+    """Sites added → population coverage: the planner's curve and the audited points."""
+    from phusong.report import plan_curve_table
+
+    return plan_curve_table(run)
+
+
+def plan_wards(run: PlanRun) -> pd.DataFrame:
+    """Per ward: audited coverage before and after, new sites (``PlanRun.ward_table``)."""
+    return run.ward_table()
+
+
+def plan_sites_for_compare(run: PlanRun) -> pd.DataFrame:
+    """Existing plus proposed cells as one table (what the re-audit audited)."""
+    return pd.DataFrame(run.plan.sites_for_audit(run.before.sites))
+
+
 # --------------------------------------------------------------------------- outputs
 
 
@@ -408,12 +565,15 @@ __all__ = [
     "HASH_FUNCS",
     "K_CANDIDATE",
     "InputFile",
+    "PlanOptions",
+    "PlanRequest",
     "Settings",
     "audit",
     "current_goal",
     "current_settings",
     "guarded",
     "judged",
+    "plan",
     "show_error",
     "ward_map",
 ]

@@ -40,6 +40,12 @@ PAGES = [
         url_path="model",
     ),
     st.Page(
+        str(HERE / "app_pages/plan.py"),
+        title=t("nav_plan"),
+        icon=":material/add_location_alt:",
+        url_path="plan",
+    ),
+    st.Page(
         str(HERE / "app_pages/compare.py"),
         title=t("nav_compare"),
         icon=":material/compare_arrows:",

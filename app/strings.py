@@ -16,6 +16,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "nav_overview": "Overview",
         "nav_data": "Data",
         "nav_model": "Model",
+        "nav_plan": "Plan",
         "nav_compare": "Compare",
         "nav_downloads": "Downloads",
         "sidebar_goal": "Goal",
@@ -144,6 +145,104 @@ STRINGS: dict[str, dict[str, str]] = {
         "(minutes at 20 m). Try 50–100 m first.",
         "vector_note": "Threshold and resolution apply only to the path-loss models.",
         "models_table": "The models",
+        # plan
+        "plan_title": "Plan new sites",
+        "plan_intro": "Where should new 5G sites go? The planner proposes positions for new "
+        "sites that close the coverage gaps of the current network (the data, model and "
+        "settings in use), then re-audits the network with the proposed sites to check the "
+        "result. Planning aims at **population** coverage (the share of people served).",
+        "plan_goal": "What to aim for",
+        "plan_goal_target": "Reach a coverage target",
+        "plan_goal_budget": "Best coverage with a budget of N sites",
+        "plan_target": "Target population coverage [%]",
+        "plan_target_help": "Share of the residents that should have 5G. Starts at the goal in "
+        "the sidebar. The planner adds the fewest sites it can find to reach it.",
+        "plan_budget": "Budget [new sites]",
+        "plan_budget_help": "The planner places at most this many new sites where they serve "
+        "the most people. The target is then only shown for comparison.",
+        "plan_method": "Method",
+        "plan_method_help": "Greedy adds the site serving the most new people, one at a time: "
+        "fast and usually within a few percent of the best. MILP solves the exact "
+        "optimisation problem: it can save sites but is slower, so it stops at the time limit.",
+        "method_greedy": "Greedy — fast",
+        "method_milp": "MILP — exact, slower",
+        "plan_time_limit": "Time limit for MILP [s]",
+        "plan_time_limit_help": "The MILP returns the best plan found when the time is up.",
+        "plan_spacing": "Minimum spacing between sites [m]",
+        "plan_spacing_help": "No two new sites closer than this, and no new site this close to "
+        "an existing site of the same operator. 0 = no limit.",
+        "plan_operator": "Operator of the new sites",
+        "plan_operator_help": "The band, power and range of a new site follow this operator's 5G "
+        "spectrum. Automatic: the operator filtered on the Model page, else the one with most "
+        "cells.",
+        "plan_operator_auto": "automatic",
+        "plan_candidates": "Allowed positions (optional; CSV with lat/lon, GeoJSON, GeoPackage, "
+        "zipped Shapefile)",
+        "plan_candidates_help": "Rooftops, poles or plots where a site may go, as points (or "
+        "polygons: a point inside each is used). Without a file the planner tries positions "
+        "on a regular grid in and around the gaps.",
+        "plan_candidates_in_use": "Allowed positions: {name}",
+        "plan_candidates_grid": "Allowed positions: a regular grid in and around the gaps.",
+        "plan_candidates_clear": "Use the grid instead",
+        "plan_area_note": "The goal in the sidebar is judged by area; planning always aims at "
+        "population coverage. Both are shown below.",
+        "plan_run": "Propose sites",
+        "plan_running": "Proposing sites and re-auditing the network… (this can take a while)",
+        "plan_prompt": "Choose the options and press **Propose sites**.",
+        "plan_stale": "The figures below are for the options or data used at the last press "
+        "of **Propose sites**; press it again to update them.",
+        "plan_results": "Result",
+        "m_pop_after": "Population coverage after",
+        "m_pop_after_help": "Population-weighted: share of the residents with 5G, from a full "
+        "re-audit with the existing and the proposed sites. The change is against the "
+        "current network.",
+        "m_area_after": "Area coverage after",
+        "m_area_after_help": "Area-weighted: share of the land with 5G, from the re-audit.",
+        "m_new_sites": "New sites",
+        "m_new_sites_help": "Proposed sites (a 3-sector site counts once).",
+        "m_target_met": "Re-audit meets the target",
+        "m_target_met_help": "Whether the re-audit's population coverage reaches the target.",
+        "plan_before_after": "Population coverage {before} → {after}; area coverage "
+        "{area_before} → {area_after}. Target {target}. {cells} new cells, operator {operator}, "
+        "method {method}, {rounds} planning round(s).",
+        "plan_estimate": "How the planner estimates: {note}",
+        "plan_curve": "Sites added → population coverage",
+        "plan_curve_help": "Line: the planner's estimate as sites are added (in the order "
+        "proposed). Dots: audited figures (0 sites = the current network). Dashed: the target.",
+        "curve_sites": "New sites added",
+        "curve_pct": "Population coverage [%]",
+        "curve_series": "Figure",
+        "curve_estimate": "planner's estimate",
+        "curve_milp": "MILP optimum (estimate)",
+        "curve_audit": "audited",
+        "curve_target": "target",
+        "plan_map": "Proposed sites",
+        "plan_map_help": "Orange circles: proposed new sites (hover for their order and the "
+        "people they add). Wards are coloured by their coverage after the proposal. Map data "
+        "© OpenStreetMap contributors.",
+        "plan_wards": "Per-ward improvement",
+        "plan_wards_help": "Audited coverage before and after, wards with most new sites first.",
+        "col_pop_before": "Population before [%]",
+        "col_pop_after": "Population after [%]",
+        "col_area_before": "Area before [%]",
+        "col_area_after": "Area after [%]",
+        "col_newly_covered": "Newly covered [people]",
+        "col_new_sites": "New sites",
+        "col_meets_after": "Meets target after",
+        "plan_downloads": "Downloads",
+        "dl_proposed": "Proposed sites (proposed_sites.csv)",
+        "dl_proposed_help": "A site/sector sheet in the format the Data page reads (the columns "
+        "of the shipped sample, plus the order in which sites were added).",
+        "dl_plan_wards": "Per-ward before/after (CSV)",
+        "dl_plan_curve": "Coverage curve (CSV)",
+        "dl_plan_summary": "Plan summary (JSON)",
+        "plan_to_compare": "Send to Compare",
+        "plan_to_compare_help": "Open the Compare page with the existing plus the proposed sites "
+        "as the alternative network.",
+        "plan_compare_label": "existing + {n} proposed sites ({what})",
+        "plan_label_target": "target {target:g} %",
+        "plan_label_budget": "budget of {n} sites",
+        "plan_no_sites": "No new site was proposed: nothing to compare.",
         # compare
         "compare_title": "Compare",
         "compare_intro": "Compare the current network (baseline) with another one: an uploaded "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -231,3 +232,166 @@ def test_overview_opens_on_shipped_sample(counted):
     expected = run_audit(sample_sites_path("sheet"))
     m = _metrics(at)
     assert m["Population coverage"].value == _pct(expected.summary["population_coverage_pct"])
+
+
+# --------------------------------------------------------------------------- Plan page
+
+
+@pytest.fixture(scope="module")
+def central_wards() -> services.InputFile:
+    """The shipped wards around the small site subset (planning them takes about a second)."""
+    from shapely.geometry import box
+
+    from phusong.io.wards import read_wards
+
+    wards = read_wards()
+    sel = wards[wards.intersects(box(105.82, 21.015, 105.86, 21.045))]
+    assert 5 <= len(sel) <= 20
+    return services.InputFile.from_bytes("central_wards.geojson", sel.to_json().encode("utf-8"))
+
+
+def _direct_plan(sites: services.InputFile, wards: services.InputFile, **kwargs):
+    from phusong.audit import run_plan
+
+    return run_plan(sites.open(), wards.open(), **kwargs)
+
+
+@pytest.fixture
+def planned(monkeypatch):
+    """Count the app's calls of run_plan (and start from empty caches)."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    calls = []
+    real = services.run_plan
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "run_plan", spy)
+    return calls
+
+
+def _plan_page(sites: services.InputFile, wards: services.InputFile) -> AppTest:
+    at = _app(sites)
+    at.session_state[services.K_WARDS] = wards
+    at.switch_page("app_pages/plan.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2f} points"
+
+
+def test_plan_page_figures_equal_run_plan(small, central_wards, planned):
+    at = _plan_page(small, central_wards)
+    assert not at.error, [e.value for e in at.error]
+    assert at.info, "the page asks for a press of Propose sites"
+    assert not planned, "planning ran before the button was pressed"
+    assert at.number_input(key="plan_w_target").value == 99.0  # the sidebar's goal
+
+    at.button(key="plan_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(planned) == 1
+    direct = _direct_plan(small, central_wards, target_pct=99.0).summary
+    m = _metrics(at)
+    pop_b, pop_a = direct["population_coverage_pct_before"], direct["population_coverage_pct_after"]
+    area_b, area_a = direct["area_coverage_pct_before"], direct["area_coverage_pct_after"]
+    assert m["Population coverage after"].value == f"{pop_a:.2f} %"
+    assert m["Population coverage after"].delta == _signed(pop_a - pop_b)
+    assert m["Area coverage after"].value == f"{area_a:.2f} %"
+    assert m["Area coverage after"].delta == _signed(area_a - area_b)
+    assert m["New sites"].value == f"{direct['n_new_sites']:,}"
+    assert direct["n_new_sites"] > 0
+    assert m["Re-audit meets the target"].value == ("yes" if direct["meets_target_after"] else "no")
+    assert any(direct["note"] == s.value for s in [*at.success, *at.warning])
+    assert any("SYNTHETIC" in w.value for w in at.warning)
+    # One row per ward; the new sites per ward add up to the proposal.
+    table = at.dataframe[-1].value
+    assert len(table) == len(json.loads(central_wards.data)["features"])
+    assert int(table["New sites"].sum()) <= direct["n_new_sites"]
+    assert len(at.get("vega_lite_chart")) == 1  # the curve
+    assert len(at.get("download_button")) == 4  # proposed_sites.csv first
+    assert len(at.get("component_instance")) == 1  # the map
+
+    # Reruns (a download, another widget) reuse the cached plan.
+    at.run()
+    assert not at.exception
+    assert len(planned) == 1
+    # Changed options keep the last figures, say so, and do not recompute ...
+    at.number_input(key="plan_w_spacing").set_value(300.0).run()
+    assert len(planned) == 1
+    assert any("last press" in i.value for i in at.info)
+    # ... until Propose is pressed: a budget of 3 sites.
+    at.radio(key="plan_w_mode").set_value("budget").run()
+    at.number_input(key="plan_w_budget").set_value(3).run()
+    at.button(key="plan_run").click().run()
+    assert not at.exception, at.exception
+    assert len(planned) == 2
+    assert planned[-1]["budget"] == 3 and planned[-1]["min_spacing_m"] == 300.0
+    direct = _direct_plan(
+        small, central_wards, target_pct=99.0, budget=3, min_spacing_m=300.0
+    ).summary
+    m = _metrics(at)
+    assert m["New sites"].value == "3" == str(direct["n_new_sites"])
+    assert m["Population coverage after"].value == (
+        f"{direct['population_coverage_pct_after']:.2f} %"
+    )
+    assert m["Re-audit meets the target"].value == "no"
+
+
+def test_plan_page_send_to_compare(small, central_wards, planned):
+    at = _plan_page(small, central_wards)
+    at.radio(key="plan_w_mode").set_value("budget").run()
+    at.number_input(key="plan_w_budget").set_value(4).run()
+    at.button(key="plan_run").click().run()
+    assert not at.exception, at.exception
+    at.button(key="plan_to_compare").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    slot = at.session_state[services.K_CANDIDATE]
+    assert set(slot) == {"label", "sites", "key"}
+    frame = slot["sites"]
+    assert isinstance(frame, pd.DataFrame)
+    direct = _direct_plan(small, central_wards, target_pct=99.0, budget=4)
+    n_new = direct.summary["n_new_cells"]
+    assert n_new > 0
+    assert len(frame) == len(direct.before.sites) + n_new
+    assert (frame["site_id"].astype(str).str.startswith("NEW-")).sum() == n_new
+    assert "4 proposed sites" in slot["label"]
+    # The app is now on Compare, whose alternative is the re-audited network.
+    assert any(title.value == "Compare" for title in at.title)
+    m = _metrics(at)
+    assert m["Alternative"].value == _pct(direct.summary["population_coverage_pct_after"])
+    assert len(planned) == 1
+
+
+def test_plan_page_candidates_upload(small, central_wards, planned):
+    """Uploaded positions are what the planner may choose from."""
+    lat = [21.021 + 0.004 * i for i in range(10)]
+    lon = [105.805 + 0.004 * i for i in range(10)]
+    roofs = pd.DataFrame({"name": [f"roof{i}" for i in range(10)], "lat": lat, "lon": lon})
+    upload = services.InputFile.from_bytes("roofs.csv", roofs.to_csv(index=False).encode())
+    at = _plan_page(small, central_wards)
+    at.session_state[services.K_PLAN_CANDIDATES] = upload  # as the uploader's callback does
+    at.run()
+    assert any("roofs.csv" in c.value for c in at.caption)
+    at.button(key="plan_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert planned[-1]["candidates"] == upload.path()
+    direct = _direct_plan(small, central_wards, target_pct=99.0, candidates=upload.path())
+    m = _metrics(at)
+    assert m["New sites"].value == f"{direct.summary['n_new_sites']:,}"
+    assert m["Population coverage after"].value == (
+        f"{direct.summary['population_coverage_pct_after']:.2f} %"
+    )
+    # Every proposed site stands on one of the ten roofs.
+    new = direct.new_sites()
+    assert 0 < len(new) <= 10
+    d = (new["lat_deg"].to_numpy()[:, None] - pd.Series(lat).to_numpy()) ** 2 + (
+        new["lon_deg"].to_numpy()[:, None] - pd.Series(lon).to_numpy()
+    ) ** 2
+    assert (d.min(axis=1) < 1e-12).all()
