@@ -51,8 +51,16 @@ SITE_COLUMNS: dict[str, tuple[str, str]] = {
     "band": ("string", "3GPP band, e.g. n41, n78, n77, n28"),
     "bandwidth_mhz": ("float64", "carrier bandwidth [MHz]"),
     "range_m": ("float64", "footprint radius for the disc/sector models [m]"),
-    "range_source": ("string", "'file' or 'default:<band>' when range was 0 or missing"),
-    "frequency_source": ("string", "'file', or 'inferred:<operator>' from its 5G spectrum"),
+    "range_source": (
+        "string",
+        "'file'; 'default:<band>' (NR) or 'default:<radio>' when range was 0 or missing; "
+        "'plan:<model>' for a proposed new site",
+    ),
+    "frequency_source": (
+        "string",
+        "'file'; 'inferred:<operator>' or 'inferred:<band>' from the 5G spectrum; "
+        "'default:<radio>' or 'default:n78' as a last resort; 'plan:<operator>' for a new site",
+    ),
     "source_row": ("Int64", "1-based row in the source file (header = row 1)"),
     "geometry": ("geometry", "Point, EPSG:4326"),
 }
