@@ -1332,9 +1332,9 @@ def validate_sites(
     # rows with an MCC other than 452 or an out-of-range MNC are already rejected;
     # clamp non-finite/huge values so the integer cast is defined for every row
     mcc_i = np.where(np.isfinite(mcc) & (np.abs(mcc) < 2**53), mcc, 0).astype(np.int64)
-    mnc_i = np.where(
-        np.isfinite(mnc_final) & (np.abs(mnc_final) < 2**53), mnc_final, -1
-    ).astype(np.int64)
+    mnc_i = np.where(np.isfinite(mnc_final) & (np.abs(mnc_final) < 2**53), mnc_final, -1).astype(
+        np.int64
+    )
     if opencellid:
         area = numeric("area")
         cell = numeric("cell")
