@@ -2,7 +2,8 @@
 
 Starts ``streamlit run app/streamlit_app.py`` on a free port, opens the
 overview (map and headline figures), uploads a sites file with bad rows on the
-Data page and checks the validation report. Screenshots go to
+Data page and checks the validation report, then plans 10 new sites and sends
+them to Compare. Screenshots go to
 ``tests/artifacts/`` (git-ignored) and the overview to
 ``docs/screenshot-overview.png`` (used by the README).
 """
@@ -195,3 +196,46 @@ def test_overview_then_upload(server, page, tmp_path):
     assert metrics.get("Accepted") == "28", metrics
     assert page.get_by_text("Download the validation report (CSV)").count() == 1
     page.screenshot(path=str(ARTIFACTS / "data-upload.png"), full_page=True)
+
+
+def test_plan_then_compare(server, page):
+    """A planner asks for the best 10 new sites, sees them on the map, sends them to Compare."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_role("link", name="Plan").first.click()
+    page.get_by_text("Plan new sites").first.wait_for()
+    page.get_by_text("Best coverage with a budget of N sites").click()
+    page.get_by_role("spinbutton", name="Budget [new sites]").wait_for()
+    page.get_by_role("button", name="Propose sites").click()
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame.locator(".leaflet-container").first.wait_for(timeout=FIRST_MAP_TIMEOUT_MS)
+    # the proposed sites are drawn (orange circles) and listed in the layer control
+    frame.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").first.wait_for(
+        timeout=60_000
+    )
+    assert "Proposed new sites" in frame.locator(".leaflet-control-layers").text_content()
+    assert "OpenStreetMap contributors" in (
+        frame.locator(".leaflet-control-attribution").inner_text()
+    )
+    metrics = {}
+    for box in page.locator('[data-testid="stMetric"]').all():
+        label = box.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        metrics[label] = box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    assert 1 <= int(metrics["New sites"].replace(",", "")) <= 10, metrics
+    page.locator('iframe[title="streamlit_folium.st_folium"]').scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "plan.png"))
+    js = [e for e in errors if "setZIndex" in e or "Uncaught" in e]
+    assert not js, js
+
+    page.get_by_role("button", name="Send to Compare").click()
+    page.get_by_role("heading", name="Compare").first.wait_for(timeout=120_000)
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame.locator(".leaflet-container").first.wait_for(timeout=FIRST_MAP_TIMEOUT_MS)
+    body = page.locator("body").inner_text()
+    assert "proposed sites (budget of 10 sites)" in body, body[:2000]
+    page.locator('iframe[title="streamlit_folium.st_folium"]').scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "compare-plan.png"))
