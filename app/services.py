@@ -97,6 +97,17 @@ class Settings:
     def is_vector(self) -> bool:
         return self.model in VECTOR_MODELS
 
+    def audit_kwargs(self, raster: InputFile | None) -> dict[str, Any]:
+        """Keyword arguments of ``run_audit`` / ``run_plan`` for these settings."""
+        return {
+            "model": self.model,
+            "threshold_dbm": self.threshold_dbm,
+            "resolution_m": self.resolution_m,
+            "operators": self.operators,
+            "radio": self.radio,
+            "population_raster": raster.path() if raster is not None else None,
+        }
+
 
 @dataclass(frozen=True)
 class PlanOptions:
@@ -254,12 +265,7 @@ def audit(
     return run_audit(
         sites.open() if sites is not None else sample_sites_path(),
         wards.open() if wards is not None else None,
-        model=settings.model,
-        threshold_dbm=settings.threshold_dbm,
-        resolution_m=settings.resolution_m,
-        operators=settings.operators,
-        radio=settings.radio,
-        population_raster=raster.path() if raster is not None else None,
+        **settings.audit_kwargs(raster),
         goal=DEFAULT_GOAL,
     )
 
@@ -363,12 +369,7 @@ def candidate_frame_audit(
     base = run_audit(
         _frame,
         wards_table(wards),
-        model=settings.model,
-        threshold_dbm=settings.threshold_dbm,
-        resolution_m=settings.resolution_m,
-        operators=settings.operators,
-        radio=settings.radio,
-        population_raster=raster.path() if raster is not None else None,
+        **settings.audit_kwargs(raster),
         goal=DEFAULT_GOAL,
     )
     return with_goal(base, goal)
@@ -463,12 +464,7 @@ def plan(
         operator=options.operator,
         method=options.method,
         time_limit_s=float(options.time_limit_s),
-        model=settings.model,
-        threshold_dbm=settings.threshold_dbm,
-        resolution_m=settings.resolution_m,
-        operators=settings.operators,
-        radio=settings.radio,
-        population_raster=raster.path() if raster is not None else None,
+        **settings.audit_kwargs(raster),
     )
 
 

@@ -22,7 +22,7 @@ import argparse
 import logging
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,22 +123,48 @@ class Progress:
 
 
 # --------------------------------------------------------------------------
-# audit
+# shared option builders
 # --------------------------------------------------------------------------
-def _configure_audit(p: argparse.ArgumentParser) -> None:
-    from .config import AUDIT_KEYS, DEFAULT_OUT
+def _option_adder(p: argparse.ArgumentParser, keys: Mapping[str, Any]) -> Callable[..., None]:
+    """``opt(key, *flags, **kw)``: add the option of a config key, default None.
+
+    Every option defaults to None so that a config file value is overridden
+    only by options actually given; the defaults live in :mod:`phusong.config`.
+    The help text defaults to the key's.
+    """
 
     def opt(key: str, *flags: str, **kw: Any) -> None:
         p.add_argument(
             *(flags or ("--" + key.replace("_", "-"),)),
             dest=key,
             default=None,
-            help=kw.pop("help", AUDIT_KEYS[key].help),
+            help=kw.pop("help", keys[key].help),
             **kw,
         )
 
-    # Everything defaults to None so that a config file value is only
-    # overridden by options actually given; defaults live in phusong.config.
+    return opt
+
+
+def _output_options(opt: Callable[..., None], default_out: str, fail_help: str) -> None:
+    """``--out``, ``--overwrite`` and ``--fail-under``, shared by audit and plan."""
+    opt("out", metavar="DIR", help=f"output folder (default ./{default_out})")
+    opt(
+        "overwrite",
+        action="store_const",
+        const=True,
+        help="replace the files of a non-empty output folder",
+    )
+    opt("fail_under", action="store_const", const=True, help=fail_help)
+
+
+# --------------------------------------------------------------------------
+# audit
+# --------------------------------------------------------------------------
+def _configure_audit(p: argparse.ArgumentParser) -> None:
+    from .config import AUDIT_KEYS, DEFAULT_OUT
+
+    opt = _option_adder(p, AUDIT_KEYS)
+
     opt("sites", metavar="FILE")
     opt("wards", metavar="FILE")
     opt(
@@ -187,19 +213,7 @@ def _configure_audit(p: argparse.ArgumentParser) -> None:
         metavar="ADDR",
         help="run raster routes on Dask: processes, a worker count, or tcp://host:8786",
     )
-    opt("out", metavar="DIR", help=f"output folder (default ./{DEFAULT_OUT})")
-    opt(
-        "overwrite",
-        action="store_const",
-        const=True,
-        help="replace the files of a non-empty output folder",
-    )
-    opt(
-        "fail_under",
-        action="store_const",
-        const=True,
-        help="exit with status 3 when the goal is not met",
-    )
+    _output_options(opt, DEFAULT_OUT, "exit with status 3 when the goal is not met")
     p.add_argument(
         "--config",
         metavar="FILE",
@@ -252,14 +266,7 @@ def _run_audit(args: argparse.Namespace) -> int:
 def _configure_plan(p: argparse.ArgumentParser) -> None:
     from .config import DEFAULT_PLAN_OUT, PLAN_KEYS
 
-    def opt(key: str, *flags: str, **kw: Any) -> None:
-        p.add_argument(
-            *(flags or ("--" + key.replace("_", "-"),)),
-            dest=key,
-            default=None,
-            help=kw.pop("help", PLAN_KEYS[key].help),
-            **kw,
-        )
+    opt = _option_adder(p, PLAN_KEYS)
 
     opt("sites", metavar="FILE", help="the existing network (any format 'audit' reads)")
     opt("wards", metavar="FILE")
@@ -284,18 +291,8 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     opt("radius_m", type=float, metavar="M")
     opt("max_rounds", type=int, metavar="N", help="most planning rounds (default 3)")
     opt("time_limit_s", type=float, metavar="S", help="MILP time limit per round [s] (default 60)")
-    opt("out", metavar="DIR", help=f"output folder (default ./{DEFAULT_PLAN_OUT})")
-    opt(
-        "overwrite",
-        action="store_const",
-        const=True,
-        help="replace the files of a non-empty output folder",
-    )
-    opt(
-        "fail_under",
-        action="store_const",
-        const=True,
-        help="exit with status 3 when the re-audit does not meet the target",
+    _output_options(
+        opt, DEFAULT_PLAN_OUT, "exit with status 3 when the re-audit does not meet the target"
     )
     p.add_argument(
         "--json",

@@ -48,6 +48,7 @@ import shapely
 
 from .errors import OutputExistsError
 from .io.files import atomic_write_bytes
+from .sample import SHEET_COLUMNS
 from .schema import ANY_OPERATOR
 
 log = logging.getLogger(__name__)
@@ -830,25 +831,7 @@ PLAN_OUTPUT_FILES = (
 
 #: Columns of ``proposed_sites.csv``: the operator site/sector sheet that
 #: ``phusong audit --sites`` reads (as the shipped sample), plus ``order``.
-PLAN_SHEET_COLUMNS = (
-    "site_id",
-    "cell_id",
-    "operator",
-    "mcc",
-    "mnc",
-    "radio",
-    "lat",
-    "lon",
-    "azimuth_deg",
-    "beamwidth_deg",
-    "tilt_deg",
-    "height_m",
-    "eirp_dbm",
-    "band",
-    "frequency_mhz",
-    "bandwidth_mhz",
-    "order",
-)
+PLAN_SHEET_COLUMNS = (*SHEET_COLUMNS, "order")
 
 #: Number of new sites listed in the terminal summary.
 SUMMARY_NEW_SITES = 10
