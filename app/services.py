@@ -154,6 +154,7 @@ K_CANDIDATE = "compare_candidate_sites"
 #: Plan page: the uploaded candidate positions (InputFile) and the last plan asked
 #: for (:class:`PlanRequest`); neither is widget state, so both survive page changes.
 K_PLAN_CANDIDATES = "plan_candidates"
+K_PLAN_EXCLUDED = "plan_excluded"
 K_PLAN_REQUEST = "plan_request"
 
 
@@ -410,12 +411,14 @@ class PlanRequest:
     settings: Settings
     options: PlanOptions
     candidates: InputFile | None = None
+    excluded: InputFile | None = None
 
     @property
     def key(self) -> str:
         """Text naming the request (cache key of the derived map and files)."""
         files = "|".join(
-            _file_key(f) for f in (self.sites, self.wards, self.raster, self.candidates)
+            _file_key(f)
+            for f in (self.sites, self.wards, self.raster, self.candidates, self.excluded)
         )
         return (
             f"plan|{files}|{dataclasses.astuple(self.settings)}|{dataclasses.astuple(self.options)}"
@@ -430,6 +433,7 @@ class PlanRequest:
             self.settings,
             self.options,
             self.candidates,
+            self.excluded,
         )
 
 
@@ -448,6 +452,7 @@ def plan(
     settings: Settings,
     options: PlanOptions,
     candidates: InputFile | None = None,
+    excluded: InputFile | None = None,
 ) -> PlanRun:
     """``run_plan`` on the inputs, model settings and plan options (cached).
 
@@ -460,6 +465,7 @@ def plan(
         target_pct=float(options.target_pct),
         budget=options.budget,
         candidates=candidates.path() if candidates is not None else None,
+        excluded=excluded.path() if excluded is not None else None,
         min_spacing_m=float(options.min_spacing_m),
         operator=options.operator,
         method=options.method,

@@ -184,6 +184,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "plan_candidates_in_use": "Allowed positions: {name}",
         "plan_candidates_grid": "Allowed positions: a regular grid in and around the gaps.",
         "plan_candidates_clear": "Use the grid instead",
+        "plan_excluded": "Excluded zones (optional; polygons: GeoJSON, GeoPackage, zipped "
+        "Shapefile, GeoParquet)",
+        "plan_excluded_help": "Areas where no new site may go (parks, heritage zones, the "
+        "airport…). Proposed sites stay outside every polygon.",
+        "plan_excluded_in_use": "Excluded zones: {name}",
+        "plan_excluded_none": "No excluded zone.",
+        "plan_excluded_clear": "Remove the excluded zones",
         "plan_area_note": "The goal in the sidebar is judged by area; planning always aims at "
         "population coverage. Both are shown below.",
         "plan_run": "Propose sites",

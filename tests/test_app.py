@@ -395,3 +395,33 @@ def test_plan_page_candidates_upload(small, central_wards, planned):
         new["lon_deg"].to_numpy()[:, None] - pd.Series(lon).to_numpy()
     ) ** 2
     assert (d.min(axis=1) < 1e-12).all()
+
+
+def test_plan_page_excluded_zones(small, central_wards, planned):
+    """Uploaded zones keep every proposed site out; the app shows what run_plan gives."""
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import box
+
+    free = _direct_plan(small, central_wards, target_pct=99.0).new_sites()
+    assert len(free) > 0
+    # a park where the free plan put its first site (so the zone matters)
+    lon0, lat0 = float(free["lon_deg"].iloc[0]), float(free["lat_deg"].iloc[0])
+    zone = box(lon0 - 0.004, lat0 - 0.004, lon0 + 0.004, lat0 + 0.004)
+    zones = services.InputFile.from_bytes(
+        "parks.geojson", gpd.GeoSeries([zone], crs="EPSG:4326").to_json().encode("utf-8")
+    )
+    at = _plan_page(small, central_wards)
+    at.session_state[services.K_PLAN_EXCLUDED] = zones  # as the uploader's callback does
+    at.run()
+    assert any("parks.geojson" in c.value for c in at.caption)
+    at.button(key="plan_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert planned[-1]["excluded"] == zones.path()
+    direct = _direct_plan(small, central_wards, target_pct=99.0, excluded=zones.path())
+    assert _metrics(at)["New sites"].value == f"{direct.summary['n_new_sites']:,}"
+    new = direct.new_sites()
+    assert len(new) > 0
+    pts = shapely.points(new["lon_deg"].to_numpy(), new["lat_deg"].to_numpy())
+    assert not shapely.intersects(zone, pts).any()

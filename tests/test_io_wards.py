@@ -4,6 +4,7 @@ import zipfile
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import Polygon, box
 
 import phusong
@@ -185,3 +186,32 @@ def test_overlap_and_gap_measured():
 def test_public_api_exports():
     assert phusong.read_wards is read_wards
     assert issubclass(phusong.DataError, ValueError)
+
+
+def test_read_zones_polygons_crs_and_bad_rows(tmp_path):
+    from shapely.geometry import Point, box
+
+    from phusong.io.wards import read_zones
+
+    bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])  # self-crossing: repaired
+    good = tmp_path / "zones.gpkg"
+    gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), bowtie], crs="EPSG:32648").to_file(good)
+    zones = read_zones(good)
+    assert zones.crs.to_epsg() == 32648
+    assert shapely.is_valid(zones.to_numpy()).all()
+    assert zones.area.to_numpy() == pytest.approx([1.0, 0.5])
+
+    no_crs = tmp_path / "zones.parquet"
+    gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)]).to_parquet(no_crs)
+    with pytest.raises(DataError, match="no coordinate reference system"):
+        read_zones(no_crs)
+
+    points = tmp_path / "mixed.geojson"
+    gpd.GeoDataFrame(
+        geometry=[box(105.8, 21.0, 105.81, 21.01), Point(105.85, 21.03)], crs="EPSG:4326"
+    ).to_file(points)
+    with pytest.raises(DataError) as err:
+        read_zones(points)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row, problem.column) == ("mixed.geojson", 2, "geometry")
+    assert "Point" in problem.reason and "polygon" in problem.reason

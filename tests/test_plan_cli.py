@@ -203,3 +203,51 @@ def test_plan_without_sites_or_with_bad_data(tmp_path, capsys):
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
     assert main(["plan", "--sites", str(bad), "--out", str(tmp_path / "o")]) == EXIT_DATA
     assert "bad input data" in capsys.readouterr().err
+
+
+def test_plan_keeps_new_sites_out_of_excluded_zones(sample, few_wards, tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    from phusong.audit import _sha256
+
+    wards = gpd.read_file(few_wards)
+    # exclude the whole first ward (in UTM 48N, to check the CRS is honoured)
+    zone = wards.iloc[[0]][["geometry"]].to_crs("EPSG:32648")
+    zones = tmp_path / "no_new_sites.gpkg"
+    zone.to_file(zones, driver="GPKG")
+    out = tmp_path / "o"
+    code = main(["plan", "--sites", str(sample), "--wards", str(few_wards), "--budget", "6",
+                 "--excluded", str(zones), "--out", str(out), "--json", "-q"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((out / "plan_summary.json").read_text(encoding="utf-8"))
+    assert summary["inputs"]["excluded"] == {"name": zones.name, "sha256": _sha256(zones)}
+    new = pd.read_csv(out / "proposed_sites.csv", encoding=CSV_ENCODING)
+    assert len(new) > 0
+    pts = shapely.points(new["lon"].to_numpy(), new["lat"].to_numpy())
+    forbidden = wards.geometry.iloc[0]
+    assert not shapely.intersects(forbidden, pts).any()
+    # the same plan without the zone does use the first ward (so the test can fail)
+    out2 = tmp_path / "o2"
+    assert main(["plan", "--sites", str(sample), "--wards", str(few_wards), "--budget", "6",
+                 "--out", str(out2), "-q"]) == 0  # fmt: skip
+    free = pd.read_csv(out2 / "proposed_sites.csv", encoding=CSV_ENCODING)
+    assert shapely.intersects(
+        forbidden, shapely.points(free["lon"].to_numpy(), free["lat"].to_numpy())
+    ).any()
+
+
+def test_plan_rejects_zones_that_are_not_polygons(sample, few_wards, tmp_path, capsys):
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    zones = tmp_path / "zones.geojson"
+    gpd.GeoDataFrame(
+        geometry=[box(105.8, 21.0, 105.81, 21.01), Point(105.85, 21.03)], crs="EPSG:4326"
+    ).to_file(zones, driver="GeoJSON")
+    code = main(["plan", "--sites", str(sample), "--wards", str(few_wards),
+                 "--excluded", str(zones), "--out", str(tmp_path / "o")])  # fmt: skip
+    assert code == EXIT_DATA
+    err = capsys.readouterr().err
+    assert "zones.geojson" in err and "row 2" in err and "not a polygon" in err
+    assert not (tmp_path / "o").exists()

@@ -17,6 +17,7 @@ import streamlit as st
 from strings import t
 
 CANDIDATE_TYPES = ["csv", "gz", "xlsx", "geojson", "json", "gpkg", "zip", "parquet"]
+ZONE_TYPES = ["geojson", "json", "gpkg", "zip", "parquet"]
 DEFAULT_BUDGET = 10
 
 
@@ -29,6 +30,34 @@ def points(after: float | None, before: float | None) -> str | None:
     if after is None or before is None:
         return None
     return f"{after - before:+.2f} points"
+
+
+def optional_file(
+    name: str, state_key: str, types: list[str], none_caption: str
+) -> services.InputFile | None:
+    """An optional upload kept in session state (widget state is lost between pages).
+
+    ``name`` is the prefix of its strings (``name``, ``name_help``,
+    ``name_in_use``, ``name_clear``) and of its widget keys.
+    """
+
+    def remember() -> None:
+        up = st.session_state.get(f"{name}_upload")
+        if up is not None:
+            st.session_state[state_key] = services.InputFile.from_upload(up)
+
+    st.file_uploader(
+        t(name), type=types, key=f"{name}_upload", help=t(f"{name}_help"), on_change=remember
+    )
+    held: services.InputFile | None = st.session_state.get(state_key)
+    if held is None:
+        st.caption(t(none_caption))
+    else:
+        st.caption(t(f"{name}_in_use", name=held.name))
+        if st.button(t(f"{name}_clear"), key=f"{name}_clear"):
+            st.session_state.pop(state_key, None)
+            st.rerun()
+    return held
 
 
 st.title(t("plan_title"))
@@ -132,26 +161,12 @@ with right:
         help=t("plan_operator_help"),
     )
 
-    def remember_candidates() -> None:
-        up = st.session_state.get("plan_candidates_upload")
-        if up is not None:
-            st.session_state[services.K_PLAN_CANDIDATES] = services.InputFile.from_upload(up)
-
-    st.file_uploader(
-        t("plan_candidates"),
-        type=CANDIDATE_TYPES,
-        key="plan_candidates_upload",
-        help=t("plan_candidates_help"),
-        on_change=remember_candidates,
+    candidates = optional_file(
+        "plan_candidates", services.K_PLAN_CANDIDATES, CANDIDATE_TYPES, "plan_candidates_grid"
     )
-    candidates: services.InputFile | None = st.session_state.get(services.K_PLAN_CANDIDATES)
-    if candidates is None:
-        st.caption(t("plan_candidates_grid"))
-    else:
-        st.caption(t("plan_candidates_in_use", name=candidates.name))
-        if st.button(t("plan_candidates_clear"), key="plan_candidates_clear"):
-            st.session_state.pop(services.K_PLAN_CANDIDATES, None)
-            st.rerun()
+    excluded = optional_file(
+        "plan_excluded", services.K_PLAN_EXCLUDED, ZONE_TYPES, "plan_excluded_none"
+    )
 
 options = services.PlanOptions(
     target_pct=float(target),
@@ -161,7 +176,7 @@ options = services.PlanOptions(
     operator=None if operator == "auto" else str(operator),
     time_limit_s=float(time_limit),
 )
-current = services.PlanRequest(sites, wards, raster, settings, options, candidates)
+current = services.PlanRequest(sites, wards, raster, settings, options, candidates, excluded)
 st.caption(t("sidebar_model", label=services.settings_label(settings)))
 
 if st.button(t("plan_run"), type="primary", key="plan_run", icon=":material/add_location_alt:"):

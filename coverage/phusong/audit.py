@@ -925,7 +925,11 @@ def load_candidates(candidates: Any, wards: gpd.GeoDataFrame) -> gpd.GeoDataFram
 
 
 def _excluded_zones(excluded: Any) -> gpd.GeoSeries | None:
-    """User exclusion zones as one GeoSeries (``None``: none); no CRS = EPSG:4326."""
+    """User exclusion zones as one GeoSeries (``None``: none).
+
+    Shapely geometries without a CRS are taken as EPSG:4326; a path or file
+    object is read with :func:`phusong.io.wards.read_zones`.
+    """
     import shapely
 
     if excluded is None:
@@ -936,7 +940,11 @@ def _excluded_zones(excluded: Any) -> gpd.GeoSeries | None:
         return gpd.GeoSeries(list(excluded), crs="EPSG:4326")
     if isinstance(excluded, gpd.GeoDataFrame):
         return excluded.geometry
-    return excluded
+    if isinstance(excluded, gpd.GeoSeries):
+        return excluded
+    from .io.wards import read_zones
+
+    return read_zones(excluded)  # a file: path or file object
 
 
 def _with_taken_positions(
@@ -1270,6 +1278,12 @@ def run_plan(
 
     summary = _plan_summary(before, after, combined, plans, history, target, budget, verify,
                             rounds_allowed, min_spacing_m, cands is not None)  # fmt: skip
+    given_files = {
+        key: rec
+        for key, source in (("candidates", candidates), ("excluded", excluded))
+        if (rec := _input_record(source)) is not None
+    }
+    summary["inputs"] = {**summary["inputs"], **given_files}  # SHA-256 of every input file
     say("done", 1.0)
     return PlanRun(
         before=before,

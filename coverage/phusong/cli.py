@@ -279,6 +279,7 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     opt("budget", type=int, metavar="N")
     opt("candidates", metavar="FILE")
     opt("min_spacing_m", type=float, metavar="M")
+    opt("excluded", metavar="FILE")
     opt("method", metavar="METHOD", help="solver: greedy (default), milp or both")
     opt("operator", metavar="NAME", help="operator of the new sites (default: most cells)")
     opt(
@@ -331,6 +332,7 @@ def _run_plan(args: argparse.Namespace) -> int:
             budget=opts.get("budget"),
             candidates=opts.get("candidates"),
             min_spacing_m=opts.get("min_spacing_m", 0.0),
+            excluded=opts.get("excluded"),
             operator=opts.get("operator"),
             method=opts.get("method", "greedy"),
             max_rounds=opts.get("max_rounds", 3),

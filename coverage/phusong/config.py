@@ -152,6 +152,10 @@ PLAN_KEYS: dict[str, Key] = {
         low=0.0,
         high=100_000.0,
     ),
+    "excluded": Key(
+        "path",
+        "polygons where no new site may go (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet)",
+    ),
     "method": Key("str", "site-selection solver", choices=("greedy", "milp", "both")),
     "operator": Key("str", "operator of the new sites (default: the one with most cells)"),
     "model": AUDIT_KEYS["model"],

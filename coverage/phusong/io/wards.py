@@ -75,7 +75,7 @@ def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
     return None
 
 
-def _read_vector(raw: RawInput) -> gpd.GeoDataFrame:
+def _read_vector(raw: RawInput, what: str = "ward boundaries") -> gpd.GeoDataFrame:
     suffix = raw.suffix
     try:
         if suffix in (".zip", ".shp.zip"):
@@ -108,10 +108,58 @@ def _read_vector(raw: RawInput) -> gpd.GeoDataFrame:
         raise
     except Exception as exc:
         raise DataError(
-            f"could not read ward boundaries ({type(exc).__name__}: {exc}). "
+            f"could not read {what} ({type(exc).__name__}: {exc}). "
             "Give a GeoJSON, GeoPackage, zipped Shapefile or GeoParquet file.",
             file=raw.name,
         ) from exc
+
+
+def read_zones(source: Source, *, max_bytes: int = MAX_UPLOAD_BYTES) -> gpd.GeoSeries:
+    """Read polygons (e.g. zones where no new site may go) from any vector file.
+
+    Parameters
+    ----------
+    source : path or file object
+        GeoJSON, GeoPackage, zipped Shapefile or GeoParquet with a CRS.
+    max_bytes : int
+        Largest file accepted [bytes].
+
+    Returns
+    -------
+    GeoSeries
+        The polygons, repaired with ``make_valid`` where invalid, in the file's CRS.
+
+    Raises
+    ------
+    DataError
+        Unreadable file, no CRS, or rows without a polygon (each row listed).
+    """
+    raw = load_input(source, max_bytes=max_bytes)
+    frame = _read_vector(raw, "zones")
+    if frame.crs is None:
+        raise DataError(
+            "the zones file has no coordinate reference system; save it with one (e.g. EPSG:4326).",
+            file=raw.name,
+        )
+    geoms = frame.geometry.to_numpy()
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
+    bad = np.flatnonzero(~polygonal)
+    if bad.size:
+        raise DataError(
+            [
+                Problem(
+                    raw.name,
+                    int(i) + 1,
+                    "geometry",
+                    f"feature {int(i) + 1} is not a polygon "
+                    f"({'empty' if geoms[i] is None or shapely.is_empty(geoms[i]) else geoms[i].geom_type}); "
+                    "zones must be areas: remove it or draw it as a polygon.",
+                )
+                for i in bad
+            ],
+            file=raw.name,
+        )
+    return gpd.GeoSeries(shapely.make_valid(geoms), crs=frame.crs)
 
 
 def _read_path(path: Path, shown: str) -> gpd.GeoDataFrame:
