@@ -106,6 +106,32 @@ def test_raster_route_agrees_with_vector_route_at_10m(tmp_path, square_ward):
     np.testing.assert_allclose(a.sort_index(), b.sort_index(), atol=0.5)
 
 
+def test_raster_route_agrees_with_vector_route_for_sectors_at_10m(tmp_path, square_ward):
+    # The same check for sector wedges (azimuth, beamwidth, range) from a site sheet.
+    cells = [  # site, dx, dy, azimuth, beamwidth, range, operator
+        ("A", -400, -200, 30, 65, 900, "Viettel"),
+        ("A", -400, -200, 150, 65, 900, "Viettel"),
+        ("A", -400, -200, 270, 65, 900, "Viettel"),
+        ("B", 500, 500, 200, 90, 700, "VinaPhone"),
+        ("C", 300, -600, 0, 120, 500, "MobiFone"),
+        ("C", 300, -600, 120, 120, 500, "MobiFone"),
+    ]
+    lines = ["site_id,cell_id,operator,radio,lat,lon,azimuth_deg,beamwidth_deg,range_m\n"]
+    for i, (site, dx, dy, az, bw, rng, op) in enumerate(cells):
+        lon, lat = _lonlat(dx, dy)
+        lines.append(f"{site},{site}{i},{op},NR,{lat:.8f},{lon:.8f},{az},{bw},{rng}\n")
+    sites = tmp_path / "sheet.csv"
+    sites.write_text("".join(lines))
+    vec = phusong.run_audit(sites, square_ward, model="sector")
+    ras = phusong.run_audit(sites, square_ward, model="sector", route="raster", resolution_m=10)
+    assert 10 < vec.summary["area_coverage_pct"] < 90, vec.summary["area_coverage_pct"]
+    for col in ("area_coverage_pct", "population_coverage_pct"):
+        assert abs(vec.summary[col] - ras.summary[col]) < 0.5
+    a = vec.by_operator.set_index(["ward_id", "operator"])["area_coverage_pct"]
+    b = ras.by_operator.set_index(["ward_id", "operator"])["area_coverage_pct"]
+    np.testing.assert_allclose(a.sort_index(), b.sort_index(), atol=0.5)
+
+
 def test_path_loss_model_runs_and_labels_threshold(tmp_path, square_ward):
     sites = _ocid(tmp_path, [("NR", 4, 0, 0, 1000)])
     res = phusong.run_audit(sites, square_ward, model="uma", resolution_m=50)
