@@ -46,6 +46,7 @@ from phusong.audit import (
 )
 from phusong.errors import ConfigError, DataError, PhusongError
 from phusong.goals import Goal
+from phusong.maps import embed_assets
 
 # --------------------------------------------------------------------------- inputs
 
@@ -293,32 +294,6 @@ def judged(
     return with_goal(audit(sites, wards, raster, settings), goal)
 
 
-# Local copies of Leaflet and Leaflet.markercluster are served by Streamlit from
-# app/static (server.enableStaticServing), so the map works without internet
-# access except for the background tiles.
-_STATIC = "/app/static/vendor"
-_LOCAL_ASSETS = {
-    "leaflet": f"{_STATIC}/leaflet-1.9.3/leaflet.js",
-    "leaflet_css": f"{_STATIC}/leaflet-1.9.3/leaflet.css",
-    "markerclusterjs": f"{_STATIC}/leaflet.markercluster-1.2.0/leaflet.markercluster.js",
-    "markerclustercss": f"{_STATIC}/leaflet.markercluster-1.2.0/MarkerCluster.css",
-    "markerclusterdefaultcss": f"{_STATIC}/leaflet.markercluster-1.2.0/MarkerCluster.Default.css",
-}
-
-
-def _local_assets(m: folium.Map) -> folium.Map:
-    """Point the map's JS/CSS at the app's local copies; drop assets our maps never use."""
-    stack: list[Any] = [m]
-    while stack:
-        el = stack.pop()
-        for attr in ("default_js", "default_css"):
-            links = getattr(el, attr, None)
-            if links:
-                setattr(el, attr, [(n, _LOCAL_ASSETS[n]) for n, _ in links if n in _LOCAL_ASSETS])
-        stack.extend(getattr(el, "_children", {}).values())
-    return m
-
-
 @st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=HASH_FUNCS)
 def ward_map(
     sites: InputFile | None,
@@ -330,7 +305,7 @@ def ward_map(
     """The folium map of the judged audit (cached per audit and goal)."""
     from phusong.maps import audit_map
 
-    return _local_assets(audit_map(judged(sites, wards, raster, settings, goal), goal=goal))
+    return embed_assets(audit_map(judged(sites, wards, raster, settings, goal), goal=goal))
 
 
 def map_key(
@@ -380,7 +355,7 @@ def candidate_frame_audit(
 def _compare_map_cached(_base: AuditResult, _other: AuditResult, key: str, goal_key: tuple):
     from phusong.maps import compare_map
 
-    return _local_assets(compare_map(_base, _other, goal=_base.params.goal))
+    return embed_assets(compare_map(_base, _other, goal=_base.params.goal))
 
 
 def compare_map(base: AuditResult, other: AuditResult, key: str) -> folium.Map:
@@ -484,7 +459,7 @@ def _plan_map_cached(_run: PlanRun, key: str) -> folium.Map:
         w, s, e, n = new.total_bounds
         pad = 0.01
         m.fit_bounds([[float(s) - pad, float(w) - pad], [float(n) + pad, float(e) + pad]])
-    return _local_assets(m)
+    return embed_assets(m)
 
 
 def plan_map(run: PlanRun, key: str) -> folium.Map:

@@ -239,3 +239,41 @@ def test_plan_then_compare(server, page):
     page.locator('iframe[title="streamlit_folium.st_folium"]').scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "compare-plan.png"))
+
+
+def test_cli_map_works_offline(page, tmp_path):
+    """``map.html`` opens from disk with every network request refused (tiles aside, nothing is missing)."""
+    import phusong
+    from phusong.io.sites import sample_sites_path
+    from phusong.report import write_outputs
+
+    paths = write_outputs(phusong.run_audit(sample_sites_path("sheet")), tmp_path / "audit")
+    context = page.context.browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        refused: list[str] = []
+
+        def refuse(route):
+            refused.append(route.request.url)
+            route.abort()
+
+        context.route("http*://**/*", refuse)
+        errors: list[str] = []
+        offline = context.new_page()
+        offline.on("pageerror", lambda e: errors.append(str(e)))
+        offline.goto(paths["map.html"].as_uri(), wait_until="load")
+        offline.locator(".leaflet-container").wait_for(timeout=60_000)
+        offline.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").first.wait_for(
+            timeout=60_000
+        )
+        offline.locator(".phusong-legend").wait_for(timeout=30_000)
+        assert (
+            "OpenStreetMap contributors"
+            in offline.locator(".leaflet-control-attribution").inner_text()
+        )
+        assert not errors, errors
+        # the only requests that went out were background tiles
+        assert all("tile.openstreetmap.org" in u for u in refused), refused[:5]
+        offline.wait_for_timeout(500)
+        offline.screenshot(path=str(ARTIFACTS / "cli-map-offline.png"))
+    finally:
+        context.close()

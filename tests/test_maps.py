@@ -178,3 +178,30 @@ def test_saved_map_is_one_file(result, tmp_path):
     assert "charset=UTF-8" in text
     names = {f["properties"]["name"] for f in _geojson_layers(text)[0]["features"]}
     assert "Phường Ba Đình" in names
+
+
+def test_embedded_assets_make_the_page_self_contained(result):
+    import base64
+
+    from phusong.io.shipped import data_path
+    from phusong.maps import VENDOR_ASSETS, embed_assets, vendor_data_urls
+
+    cdn = audit_map(result).get_root().render()
+    assert re.search(r'<script src="https://', cdn), "folium links its CDN by default"
+    html = embed_assets(audit_map(result)).get_root().render()
+    # no script or stylesheet is fetched from the network any more
+    assert not re.search(r'<script src="https?://', html)
+    assert not re.search(r'<link rel="stylesheet" href="https?://', html)
+    for unused in ("jquery", "bootstrap", "awesome-markers", "fontawesome"):
+        assert unused not in html.lower()
+    urls = vendor_data_urls()
+    assert set(urls) == set(VENDOR_ASSETS)
+    assert f'<script src="{urls["leaflet"]}"></script>' in html
+    assert f'<link rel="stylesheet" href="{urls["leaflet_css"]}"/>' in html
+    # the JavaScript is the shipped file, byte for byte
+    js = base64.b64decode(urls["leaflet"].split(",", 1)[1])
+    assert js == data_path("vendor", *VENDOR_ASSETS["leaflet"].split("/")).read_bytes()
+    # stylesheet images are embedded too (a data: stylesheet has no folder)
+    css = base64.b64decode(urls["leaflet_css"].split(",", 1)[1]).decode()
+    assert "url(images/" not in css and "url(data:image/png;base64," in css
+    assert "OpenStreetMap contributors" in html

@@ -1,9 +1,11 @@
 """Folium maps of an audit: ward coverage around the goal, gaps, sites, sectors.
 
 The maps are built from an :class:`phusong.audit.AuditResult` and nothing
-else; they compute no coverage. Saved with ``Map.save("map.html")`` a map is
-one HTML file with all its data embedded (Leaflet itself is loaded from its
-CDN, as folium does).
+else; they compute no coverage. :func:`embed_assets` makes a map's HTML
+self-contained: Leaflet and Leaflet.markercluster (shipped in ``data/vendor/``)
+are embedded as ``data:`` URLs instead of folium's CDN links, so ``map.html``
+opens without a network connection (only the OpenStreetMap background tiles
+need one).
 
 Colours
 -------
@@ -22,12 +24,16 @@ shown comes from the audit tables, never from the simplified shapes.
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import html
 import json
 import logging
+import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -245,6 +251,96 @@ def _banner(title: str, subtitle: str, synthetic: bool) -> MacroElement:
         f'<div style="color:#555">{html.escape(subtitle)}</div>{synth}</div>'
     )
     return _html_element(body)
+
+
+#: Front-end files of our maps by folium's asset name, in ``data/vendor/``
+#: (Leaflet 1.9.3, the version folium uses, BSD-2-Clause; Leaflet.markercluster
+#: 1.2.0, MIT; licences and provenance in ``data/vendor/README.md``).
+VENDOR_ASSETS: dict[str, str] = {
+    "leaflet": "leaflet-1.9.3/leaflet.js",
+    "leaflet_css": "leaflet-1.9.3/leaflet.css",
+    "markerclusterjs": "leaflet.markercluster-1.2.0/leaflet.markercluster.js",
+    "markerclustercss": "leaflet.markercluster-1.2.0/MarkerCluster.css",
+    "markerclusterdefaultcss": "leaflet.markercluster-1.2.0/MarkerCluster.Default.css",
+}
+
+#: folium's default assets that our maps never use (Bootstrap, jQuery, Font
+#: Awesome and awesome-markers); :func:`embed_assets` drops them.
+UNUSED_ASSETS = frozenset(
+    {
+        "jquery",
+        "bootstrap",
+        "awesome_markers",
+        "bootstrap_css",
+        "glyphicons_css",
+        "awesome_markers_font_css",
+        "awesome_markers_css",
+        "awesome_rotate_css",
+    }
+)
+
+
+@functools.cache
+def vendor_data_urls() -> dict[str, str]:
+    """Return the ``data:`` URLs of :data:`VENDOR_ASSETS`, by asset name.
+
+    Images a stylesheet refers to (``url(images/layers.png)``) are embedded in
+    it as ``data:image/png`` URLs first, since a ``data:`` stylesheet has no
+    folder to resolve them against.
+    """
+    from .io.shipped import data_path
+
+    out: dict[str, str] = {}
+    for name, rel in VENDOR_ASSETS.items():
+        path = data_path("vendor", *rel.split("/"))
+        if path.suffix == ".css":
+            text = path.read_text(encoding="utf-8")
+
+            def inline(match: re.Match[str], folder: Path = path.parent) -> str:
+                image = folder / match.group(1)
+                if not image.is_file():
+                    return match.group(0)
+                return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode()})"
+
+            text = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, text)
+            data, mime = text.encode("utf-8"), "text/css"
+        else:
+            data, mime = path.read_bytes(), "text/javascript"
+        out[name] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    return out
+
+
+def embed_assets(m: folium.Map, urls: Mapping[str, str] | None = None) -> folium.Map:
+    """Point a map's JavaScript and CSS at embedded copies; drop the unused ones.
+
+    Parameters
+    ----------
+    m : folium.Map
+        Changed in place (each element's ``default_js`` / ``default_css``).
+    urls : mapping, optional
+        URL per asset name; default :func:`vendor_data_urls` (a self-contained
+        page). Assets in :data:`UNUSED_ASSETS` are dropped; any other asset is
+        left as folium has it.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    urls = vendor_data_urls() if urls is None else urls
+    stack: list[Any] = [m]
+    while stack:
+        el = stack.pop()
+        for attr in ("default_js", "default_css"):
+            links = getattr(el, attr, None)
+            if links:
+                setattr(
+                    el,
+                    attr,
+                    [(n, urls.get(n, url)) for n, url in links if n not in UNUSED_ASSETS],
+                )
+        stack.extend(getattr(el, "_children", {}).values())
+    return m
 
 
 def _base_map(frame: gpd.GeoDataFrame) -> folium.Map:

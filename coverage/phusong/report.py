@@ -6,7 +6,7 @@ r"""Report files from an :class:`~phusong.audit.AuditResult`.
 file           content
 ============== ==============================================================
 report.html    the audit in plain words for a non-programmer (self-contained)
-map.html       interactive map (:func:`phusong.maps.audit_map`)
+map.html       interactive map (:func:`phusong.maps.audit_map`), self-contained
 wards.csv      one row per ward (any operator), worst ward first
 by_operator    one row per ward × operator (``by_operator.csv``)
 wards.geojson  the ward table with boundaries (EPSG:4326)
@@ -801,9 +801,9 @@ def write_outputs(
     """
     out = check_output_dir(out_dir, overwrite=overwrite)
     files = render_outputs(result)
-    from .maps import audit_map
+    from .maps import audit_map, embed_assets
 
-    files["map.html"] = audit_map(result).get_root().render().encode("utf-8")
+    files["map.html"] = embed_assets(audit_map(result)).get_root().render().encode("utf-8")
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for name in sorted(files):
@@ -1088,7 +1088,9 @@ def write_plan_outputs(
     """
     out = check_output_dir(out_dir, overwrite=overwrite)
     files = render_plan_outputs(run)
-    files["plan_map.html"] = plan_map(run).get_root().render().encode("utf-8")
+    from .maps import embed_assets
+
+    files["plan_map.html"] = embed_assets(plan_map(run)).get_root().render().encode("utf-8")
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for name in sorted(files):
