@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -12,6 +15,31 @@ from shapely.geometry import box
 UTM48N = "EPSG:32648"
 # Roughly the centre of Hà Nội in UTM 48N [m].
 HANOI_X, HANOI_Y = 585_000.0, 2_325_000.0
+
+
+def start_cli(*args: object, cwd: Path | None = None) -> subprocess.Popen[str]:
+    """Start ``python -m phusong.cli ARGS`` (UTF-8, warnings off); see :func:`finish_cli`."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONWARNINGS": "ignore"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "phusong.cli", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env=env,
+    )
+
+
+def finish_cli(proc: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    """Wait for a :func:`start_cli` process (10 min at most) and collect its output."""
+    out, err = proc.communicate(timeout=600)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def run_cli(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m phusong.cli ARGS`` to the end."""
+    return finish_cli(start_cli(*args, cwd=cwd))
 
 
 @pytest.fixture(scope="session")

@@ -8,51 +8,20 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import finish_cli as finish
+from conftest import run_cli as run
+from conftest import start_cli as start
 
 from phusong.cli import EXIT_CODES, Progress, exit_code_for, main
 from phusong.errors import ConfigError, DataError, GoalNotMetError, OutputExistsError
 
 CSV_JSON = ("wards.csv", "by_operator.csv", "validation.csv", "summary.json", "wards.geojson",
             "gaps.geojson", "report.html")  # fmt: skip
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "phusong.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
-
-
-def start(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONWARNINGS": "ignore"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "phusong.cli", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        env=env,
-    )
-
-
-def finish(proc: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
-    out, err = proc.communicate(timeout=600)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 @pytest.fixture(scope="module")

@@ -8,38 +8,19 @@ side by side.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import finish_cli as finish
+from conftest import start_cli as start
 
 from phusong.cli import EXIT_DATA, EXIT_USAGE, main
 from phusong.report import CSV_ENCODING, PLAN_OUTPUT_FILES, PLAN_SHEET_COLUMNS
 
 #: Three small, partly covered wards of the sample network (94.4 %, 96.4 %, 91.0 %).
 WARD_IDS = ["19338318", "19437095", "19341250"]
-
-
-def start(*args: object, cwd: Path | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONWARNINGS": "ignore"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "phusong.cli", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        env=env,
-    )
-
-
-def finish(proc: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
-    out, err = proc.communicate(timeout=300)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 @pytest.fixture(scope="module")
