@@ -14,9 +14,14 @@ accurate baseline with :func:`phusong.arcs.disc_level_areas` computing the
 same thing (level 1 of "any", exact circles); the full table (any + 3
 operators, redundancy classes, gap polygons) is timed separately.
 
+The sector line gives every synthetic site three 65° cells with bearings
+120° apart (a random rotation per site) and times the full table with
+``model="sector"`` (exact wedges, :mod:`phusong.wedges`).
+
 Run: ``/tmp/venv/bin/python benchmarks/bench_disc_coverage.py [n_sites] [--audit]
 [--polygons]``. ``--audit`` also times ``run_audit`` on the shipped sample
-network with the arc route and with the previous polygon route;
+network with the arc route and with the previous polygon route (disc model;
+with ``--polygons`` also the sector model, about 4 minutes);
 ``--polygons`` also times the polygon route on the synthetic network (slow).
 Timings are the best of ``REPEATS`` runs, all in this process. Asserts nothing.
 """
@@ -81,6 +86,19 @@ def synthetic_sites(wards: gpd.GeoDataFrame, n: int, seed: int = 20250226) -> gp
         geometry=pts.to_numpy(),
         crs=WGS84,
     )
+
+
+def three_sectors(sites: gpd.GeoDataFrame, seed: int = 7) -> gpd.GeoDataFrame:
+    """Three 65° cells per site, bearings 120° apart, rotated at random per site."""
+    rng = np.random.default_rng(seed)
+    n = len(sites)
+    out = sites.loc[sites.index.repeat(3)].reset_index(drop=True)
+    base = np.repeat(rng.uniform(0.0, 120.0, n), 3)
+    out["azimuth_deg"] = np.round((base + np.tile([0.0, 120.0, 240.0], n)) % 360.0, 1)
+    out["beamwidth_deg"] = 65.0
+    k = np.tile(["-1", "-2", "-3"], n)
+    out["cell_id"] = pd.array(out["site_id"].astype(str).to_numpy() + k, dtype="string")
+    return out
 
 
 def geopandas_route(
@@ -168,6 +186,13 @@ def main(n_sites: int = 20_000, audit: bool = False, polygons: bool = False) -> 
         f"{t_b64 / t_full:.1f}x the accurate baseline's speed"
     )
     print(f"mean area coverage (any): {exact.mean():.2f} % (synthetic)")
+    sectors = three_sectors(sites)
+    t_sec, sec = best_of(lambda: ward_coverage_vector(wards, sectors, model="sector"))
+    sec_any = sec.table[sec.table["operator"] == ANY_OPERATOR]
+    print(
+        f"full table, sector model ({len(sectors)} cells, 3 x 65 deg per site, exact wedges): "
+        f"{t_sec:7.2f} s; mean area coverage (any) {sec_any['area_coverage_pct'].mean():.2f} %"
+    )
     if polygons:
         t0 = time.perf_counter()
         old = ward_coverage_vector(wards, sites, model="disc", exact_method="polygons")
@@ -195,6 +220,16 @@ def main(n_sites: int = 20_000, audit: bool = False, polygons: bool = False) -> 
             f"run_audit(sample 'sheet', disc model): arcs {t_new:.2f} s, "
             f"polygon route {t_old:.2f} s ({t_old / t_new:.1f}x)"
         )
+        t_new, _ = best_of(lambda: phusong.run_audit(path, model="sector"), repeats=1)
+        line = f"run_audit(sample 'sheet', sector model): arcs {t_new:.2f} s"
+        if polygons:
+            aggregate.ward_coverage_vector = patched
+            try:
+                t_old, _ = best_of(lambda: phusong.run_audit(path, model="sector"), repeats=1)
+            finally:
+                aggregate.ward_coverage_vector = ward_coverage_vector
+            line += f", polygon route {t_old:.2f} s ({t_old / t_new:.1f}x)"
+        print(line)
     print(load())
 
 

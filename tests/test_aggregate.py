@@ -408,3 +408,92 @@ def test_sector_model_matches_brute_force():
     np.testing.assert_allclose(t["covered_area_km2"] * 1e6, ref[:, 0], atol=1e-3)
     got2 = (t["area_km2_servers_2_4"] + t["area_km2_servers_5plus"]) * 1e6
     np.testing.assert_allclose(got2, ref[:, 1], atol=1e-3)
+
+
+# --------------------------------------------------------------------------
+# sectors: the exact arc route (phusong.wedges) against the polygon route
+# --------------------------------------------------------------------------
+
+
+def three_sector_sites(n_sites=14, seed=3, side=4500.0):
+    """Realistic sites: 3 × 65° cells (bearings 120° apart), some omni cells, shared masts."""
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(-300, side + 300, size=(n_sites, 2))
+    pos[1] = pos[0]  # two operators on one mast (distinct sites, same position)
+    ops = rng.choice(["Viettel", "VinaPhone", "MobiFone"], n_sites)
+    rows = []
+    for s in range(n_sites):
+        base = rng.uniform(0, 120)
+        r = float(rng.choice([770.0, 940.0, 1400.0]))
+        if s % 5 == 4:  # an omni cell
+            rows.append((s, np.nan, np.nan, r))
+            continue
+        for k in range(3):
+            rows.append((s, (base + 120 * k) % 360, 65.0 if s % 3 else np.nan, r))
+    site = [f"S{r[0]}" for r in rows]
+    return cells(
+        [(X0 + pos[r[0], 0], Y0 + pos[r[0], 1]) for r in rows],
+        [r[3] for r in rows],
+        operator=[ops[r[0]] for r in rows],
+        site_id=site,
+        azimuth=[r[1] for r in rows],
+        beamwidth=[r[2] for r in rows],
+    )
+
+
+def test_sector_arcs_and_polygons_agree():
+    wards = grid_wards(n=3)
+    sites = three_sector_sites()
+    arcs = ward_coverage_vector(wards, sites, model="sector", exact_method="arcs")
+    auto = ward_coverage_vector(wards, sites, model="sector")
+    pd.testing.assert_frame_equal(arcs.table, auto.table)  # "auto" takes the arc route
+    # 512-gons: the polygon route's error is ~1e-7 of a ward's area.
+    poly = ward_coverage_vector(
+        wards, sites, model="sector", exact_method="polygons", quad_segs=128
+    )
+    a, p = arcs.table, poly.table
+    pd.testing.assert_frame_equal(a[["ward_id", "operator"]], p[["ward_id", "operator"]])
+    assert (a["area_km2_servers_2_4"] > 0).any()
+    assert (a.loc[a["operator"] == ANY_OPERATOR, "covered_area_km2"] > 0).all()
+    for col in a.columns:
+        if col.endswith("_pct"):
+            np.testing.assert_allclose(a[col], p[col], atol=1e-4, err_msg=col)
+        elif col.startswith("area_km2") or col == "covered_area_km2":
+            np.testing.assert_allclose(a[col], p[col], atol=2e-6, err_msg=col)  # 2 m²
+        elif col.startswith(("population", "covered_population")):
+            np.testing.assert_allclose(a[col], p[col], rtol=1e-6, atol=1e-2, err_msg=col)
+
+
+def test_sector_arcs_match_the_wedge_area_formula():
+    # One 3-sector site of 3 × 65° inside a ward: 195/360 of the disc.
+    wards = square_ward()
+    sites = cells([(X0, Y0)] * 3, 800.0, site_id=["A"] * 3, azimuth=[10, 130, 250],
+                  beamwidth=[65.0] * 3)  # fmt: skip
+    r = row(ward_coverage_vector(wards, sites, model="sector", exact_method="arcs"))
+    assert r["covered_area_km2"] * 1e6 == pytest.approx(np.pi * 800**2 * 195 / 360, rel=1e-12)
+    assert r["area_km2_servers_2_4"] == 0
+
+
+def test_sector_arc_route_gaps_are_the_ward_minus_the_wedges():
+    wards = grid_wards(n=3)
+    sites = three_sector_sites(n_sites=6, seed=5)
+    res = ward_coverage_vector(wards, sites, model="sector", exact_method="arcs", min_gap_area_m2=0)
+    anyt = res.table[res.table["operator"] == ANY_OPERATOR].set_index("ward_id")
+    gap = res.gaps.groupby("ward_id")["area_km2"].sum().reindex(anyt.index).fillna(0)
+    # Display geometry from 128-gon wedges: equal to the exact table up to the polygon error.
+    np.testing.assert_allclose(gap + anyt["covered_area_km2"], anyt["area_km2"], rtol=1e-5)
+    assert (gap > 0).any()
+
+
+def test_sector_arcs_rejected_only_with_a_population_raster(tmp_path):
+    wards, sites = grid_wards(), three_sector_sites(n_sites=3)
+    path = tmp_path / "pop.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32", crs=UTM48N,
+        transform=from_origin(X0, Y0 + 3000, 750, 750),
+    ) as dst:  # fmt: skip
+        dst.write(np.ones((1, 4, 4), dtype="float32"))
+    with pytest.raises(ConfigError, match="population_raster"):
+        ward_coverage_vector(
+            wards, sites, model="sector", exact_method="arcs", population_raster=path
+        )

@@ -335,8 +335,6 @@ def test_exact_method_errors():
     wards, sites = grid_wards(), make_sites([(700, 700, 600, "Viettel")])
     with pytest.raises(ConfigError, match="auto, arcs, polygons"):
         ward_coverage_vector(wards, sites, exact_method="monte-carlo")
-    with pytest.raises(ConfigError, match="model='disc'"):
-        ward_coverage_vector(wards, sites, model="sector", exact_method="arcs")
 
 
 def test_gaps_are_the_ward_minus_the_discs():
