@@ -141,6 +141,41 @@ def _edges(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p0[keep], p1[keep], poly[keep].astype("int64")
 
 
+def _local_frame(
+    polygons: np.ndarray, ok: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Move the usable polygons to a local origin, for precision.
+
+    Parameters
+    ----------
+    polygons : ndarray of shapely geometries
+        Polygons in a metric CRS [m].
+    ok : ndarray of bool
+        Which polygons are usable (others become ``None``); at least one.
+
+    Returns
+    -------
+    polys : ndarray
+        The polygons translated by ``-g0``.
+    g0 : ndarray, shape (2,)
+        Global local origin: the mean of the polygons' bounding-box centres [m].
+    origin : ndarray, shape (n, 2)
+        Each polygon's bounding-box centre relative to ``g0`` [m] (0 if unusable).
+    extent : ndarray, shape (4,)
+        Bounds of all usable polygons relative to ``g0`` [m].
+    """
+    polys = np.where(ok, polygons, None)
+    bounds = np.where(ok[:, None], shapely.bounds(polys), np.nan)
+    g0 = np.array([np.nanmean(bounds[:, [0, 2]]), np.nanmean(bounds[:, [1, 3]])])
+    origin = np.nan_to_num(
+        np.column_stack([bounds[:, 0] + bounds[:, 2], bounds[:, 1] + bounds[:, 3]]) / 2 - g0
+    )
+    polys = shapely.transform(polys, lambda c: c - g0)
+    lo, hi = np.nanmin(bounds[:, :2], axis=0), np.nanmax(bounds[:, 2:], axis=0)
+    extent = np.concatenate([lo - g0, hi - g0])
+    return polys, g0, origin, extent
+
+
 def _group_starts(keys: np.ndarray, n: int) -> np.ndarray:
     """Index of the first element of each key 0..n-1 in sorted ``keys`` (length n + 1)."""
     return np.searchsorted(keys, np.arange(n + 1))
@@ -275,23 +310,8 @@ def disc_level_areas(
     ok = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
     if n == 0 or not ok.any():
         return out
-    polys = np.where(ok, polygons, None)
-    bounds = np.where(ok[:, None], shapely.bounds(polys), np.nan)
-    # Global local origin, then per-polygon origins (bounding-box centres).
-    g0 = np.array([np.nanmean(bounds[:, [0, 2]]), np.nanmean(bounds[:, [1, 3]])])
-    origin = np.nan_to_num(
-        np.column_stack([bounds[:, 0] + bounds[:, 2], bounds[:, 1] + bounds[:, 3]]) / 2 - g0
-    )
+    polys, g0, origin, extent = _local_frame(polygons, ok)
     x, y = cx - g0[0], cy - g0[1]
-    polys = shapely.transform(polys, lambda c: c - g0)
-    extent = np.array(
-        [
-            np.nanmin(bounds[:, 0]) - g0[0],
-            np.nanmin(bounds[:, 1]) - g0[1],
-            np.nanmax(bounds[:, 2]) - g0[0],
-            np.nanmax(bounds[:, 3]) - g0[1],
-        ]
-    )
     poly_tree = shapely.STRtree(polys)
     disc_box = shapely.box(x - r, y - r, x + r, y + r)
     near = np.zeros(n, dtype=bool)

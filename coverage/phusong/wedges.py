@@ -96,7 +96,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from .arcs import DEFAULT_MAX_LEVEL, TWO_PI, _edges, _min_bound_along
+from .arcs import DEFAULT_MAX_LEVEL, TWO_PI, _edges, _local_frame, _min_bound_along
 from .footprints import DEFAULT_SECTOR_WIDTH_DEG
 
 #: Parameter margin for crossings [-]: extra splits are harmless, missing ones are not.
@@ -723,22 +723,8 @@ def sector_level_areas(
     ok = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
     if len(cx) == 0 or not ok.any():
         return out
-    polys = np.where(ok, polygons, None)
-    bounds = np.where(ok[:, None], shapely.bounds(polys), np.nan)
-    g0 = np.array([np.nanmean(bounds[:, [0, 2]]), np.nanmean(bounds[:, [1, 3]])])
-    origin = np.nan_to_num(
-        np.column_stack([bounds[:, 0] + bounds[:, 2], bounds[:, 1] + bounds[:, 3]]) / 2 - g0
-    )
+    polys, g0, origin, extent = _local_frame(polygons, ok)
     x, y = cx - g0[0], cy - g0[1]
-    polys = shapely.transform(polys, lambda c: c - g0)
-    extent = np.array(
-        [
-            np.nanmin(bounds[:, 0]) - g0[0],
-            np.nanmin(bounds[:, 1]) - g0[1],
-            np.nanmax(bounds[:, 2]) - g0[0],
-            np.nanmax(bounds[:, 3]) - g0[1],
-        ]
-    )
 
     # ---- footprints: one per (site, position), cells sorted by footprint ----------
     site_code = np.unique(site, return_inverse=True)[1].ravel()
