@@ -27,7 +27,7 @@ vector = model in services.VECTOR_MODELS
 if vector:
     st.info(t("vector_note"))
 else:
-    st.warning(t("slow_warning"), icon="⏱️")
+    st.info(t("grid_note"), icon="⏱️")
 
 c1, c2 = st.columns(2)
 threshold = c1.number_input(
