@@ -196,7 +196,7 @@ def test_model_page(small):
     assert at.number_input(key="model_w_resolution").value == 20.0
     at.selectbox(key="model_w_model").set_value("uma").run()
     assert not at.exception
-    assert any("longer" in w.value for w in at.warning)
+    assert any("7 s at 20 m" in i.value for i in at.info)
     assert at.session_state[services.K_MODEL].model == "uma"
 
 
