@@ -425,3 +425,65 @@ def test_plan_page_excluded_zones(small, central_wards, planned):
     assert len(new) > 0
     pts = shapely.points(new["lon_deg"].to_numpy(), new["lat_deg"].to_numpy())
     assert not shapely.intersects(zone, pts).any()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+JUNK = {
+    "sites.xlsx": b"PK\x03\x04 this is no workbook",
+    "sites.geojson": b'{"type": "FeatureCollection", "features": [{"type": "Feature"}]}',
+    "sites.zip": _zip({"../../escape.csv": b"lat,lon\n21,105\n"}),
+    "sites.parquet": b"PAR1 nonsense",
+    "sites.csv.gz": b"\x1f\x8b\x08 truncated",
+    "empty.csv": b"",
+}
+
+
+@pytest.mark.parametrize("name", sorted(JUNK))
+def test_junk_site_files_are_reported_not_crashed(name):
+    at = _app(services.InputFile.from_bytes(name, JUNK[name]))
+    for page in ("app_pages/data.py", "app_pages/overview.py", "app_pages/downloads.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert at.error, f"{page}: a bad file must be reported with st.error"
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "data"),
+    [
+        (services.K_WARDS, "wards.geojson", b'{"type": "FeatureCollection", "features": []}'),
+        (services.K_WARDS, "wards.zip", _zip({"readme.txt": b"no shapefile here"})),
+        (services.K_RASTER, "people.tif", b"II*\x00 not a tiff"),
+    ],
+)
+def test_junk_ward_and_raster_files_are_reported_not_crashed(small, key, name, data):
+    at = _app(small)
+    at.session_state[key] = services.InputFile.from_bytes(name, data)
+    for page in ("app_pages/overview.py", "app_pages/downloads.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert at.error, f"{page}: a bad file must be reported with st.error"
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "data"),
+    [
+        (services.K_PLAN_CANDIDATES, "roofs.csv", b"colour,size\nred,3\n"),
+        (services.K_PLAN_EXCLUDED, "parks.geojson", b'{"type": "Point", "coordinates": [105, 21]}'),
+    ],
+)
+def test_junk_plan_files_are_reported_not_crashed(small, central_wards, planned, key, name, data):
+    at = _plan_page(small, central_wards)
+    at.session_state[key] = services.InputFile.from_bytes(name, data)
+    at.run()
+    at.button(key="plan_run").click().run()
+    assert not at.exception, at.exception
+    assert at.error, "a bad file must be reported with st.error"
