@@ -1155,8 +1155,8 @@ def run_plan(
     early when one adds no site. The summary says plainly when the target is
     still not met.
 
-    For disc and sector models, sectors of the proposed sites are given a
-    beamwidth of ``360°/sectors`` where the planner left none, so that
+    For disc and sector models the planner gives the sectors of a new site a
+    beamwidth of ``360°/sectors`` (:mod:`phusong.planning`), so that
     re-reading them (re-audit, or ``proposed_sites.csv``) gives the disc the
     plan counted rather than the readers' default 65° wedges.
     """
