@@ -59,20 +59,28 @@ def expected(small):
     return run_audit(buf)
 
 
-@pytest.fixture
-def counted(monkeypatch):
-    """Count the app's calls of run_audit (and start from empty caches)."""
+def _spy(monkeypatch, name: str) -> list[dict]:
+    """Record the keyword arguments of every call the app makes to ``services.<name>``.
+
+    Clears Streamlit's caches first, so that the count starts from a cold app.
+    """
     st.cache_resource.clear()
     st.cache_data.clear()
-    calls = []
-    real = services.run_audit
+    calls: list[dict] = []
+    real = getattr(services, name)
 
     def spy(*args, **kwargs):
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "run_audit", spy)
+    monkeypatch.setattr(services, name, spy)
     return calls
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the app's calls of run_audit (and start from empty caches)."""
+    return _spy(monkeypatch, "run_audit")
 
 
 def _app(sites: services.InputFile | None) -> AppTest:
@@ -259,17 +267,7 @@ def _direct_plan(sites: services.InputFile, wards: services.InputFile, **kwargs)
 @pytest.fixture
 def planned(monkeypatch):
     """Count the app's calls of run_plan (and start from empty caches)."""
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    calls = []
-    real = services.run_plan
-
-    def spy(*args, **kwargs):
-        calls.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(services, "run_plan", spy)
-    return calls
+    return _spy(monkeypatch, "run_plan")
 
 
 def _plan_page(sites: services.InputFile, wards: services.InputFile) -> AppTest:

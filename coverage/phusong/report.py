@@ -774,6 +774,21 @@ def render_outputs(result: Any) -> dict[str, bytes]:
     return files
 
 
+def _map_html(m: Any) -> bytes:
+    """Render a folium map as one self-contained HTML page (Leaflet embedded), UTF-8."""
+    from .maps import embed_assets
+
+    return embed_assets(m).get_root().render().encode("utf-8")
+
+
+def _write_files(out: Path, files: Mapping[str, bytes]) -> dict[str, Path]:
+    """Write each file atomically into ``out`` (created if needed); name -> path, sorted."""
+    out.mkdir(parents=True, exist_ok=True)
+    return {
+        name: atomic_write_bytes(out / name, files[name], overwrite=True) for name in sorted(files)
+    }
+
+
 def write_outputs(
     result: Any, out_dir: str | os.PathLike[str], *, overwrite: bool = False
 ) -> dict[str, Path]:
@@ -801,13 +816,10 @@ def write_outputs(
     """
     out = check_output_dir(out_dir, overwrite=overwrite)
     files = render_outputs(result)
-    from .maps import audit_map, embed_assets
+    from .maps import audit_map
 
-    files["map.html"] = embed_assets(audit_map(result)).get_root().render().encode("utf-8")
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
-    for name in sorted(files):
-        written[name] = atomic_write_bytes(out / name, files[name], overwrite=True)
+    files["map.html"] = _map_html(audit_map(result))
+    written = _write_files(out, files)
     tif = _write_raster(out, result)
     if tif is not None:
         written[tif.name] = tif
@@ -1088,14 +1100,8 @@ def write_plan_outputs(
     """
     out = check_output_dir(out_dir, overwrite=overwrite)
     files = render_plan_outputs(run)
-    from .maps import embed_assets
-
-    files["plan_map.html"] = embed_assets(plan_map(run)).get_root().render().encode("utf-8")
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
-    for name in sorted(files):
-        written[name] = atomic_write_bytes(out / name, files[name], overwrite=True)
-    return dict(sorted(written.items()))
+    files["plan_map.html"] = _map_html(plan_map(run))
+    return _write_files(out, files)
 
 
 __all__ = [
