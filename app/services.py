@@ -531,7 +531,10 @@ def geotiff(result: AuditResult) -> bytes | None:
 
 
 def map_html(m: folium.Map) -> bytes:
-    return m.get_root().render().encode("utf-8")
+    """The map as one self-contained HTML file (as the CLI writes ``map.html``)."""
+    from phusong.report import map_html as _map_html
+
+    return _map_html(m)
 
 
 def model_choices() -> dict[str, str]:
@@ -585,7 +588,7 @@ RADIOS = ("NR", "LTE", "UMTS", "GSM", "CDMA")
 
 
 def standalone_map(result: AuditResult) -> folium.Map:
-    """The map as the CLI saves it (Leaflet from its CDN), for download."""
+    """The map as the CLI draws it (judged against the audit's goal), for download."""
     from phusong.maps import audit_map
 
     return audit_map(result, goal=result.params.goal)

@@ -232,6 +232,15 @@ def test_downloads_page(small):
     assert not at.error, [e.value for e in at.error]
 
 
+def test_downloaded_map_is_self_contained(expected):
+    import re
+
+    html = services.map_html(services.standalone_map(expected)).decode("utf-8")
+    assert not re.search(r'<script src="https?://', html)
+    assert '<script src="data:text/javascript;base64,' in html
+    assert "OpenStreetMap contributors" in html
+
+
 @pytest.mark.slow
 def test_overview_opens_on_shipped_sample(counted):
     at = _app(None).run(timeout=600)

@@ -774,7 +774,7 @@ def render_outputs(result: Any) -> dict[str, bytes]:
     return files
 
 
-def _map_html(m: Any) -> bytes:
+def map_html(m: Any) -> bytes:
     """Render a folium map as one self-contained HTML page (Leaflet embedded), UTF-8."""
     from .maps import embed_assets
 
@@ -818,7 +818,7 @@ def write_outputs(
     files = render_outputs(result)
     from .maps import audit_map
 
-    files["map.html"] = _map_html(audit_map(result))
+    files["map.html"] = map_html(audit_map(result))
     written = _write_files(out, files)
     tif = _write_raster(out, result)
     if tif is not None:
@@ -1100,7 +1100,7 @@ def write_plan_outputs(
     """
     out = check_output_dir(out_dir, overwrite=overwrite)
     files = render_plan_outputs(run)
-    files["plan_map.html"] = _map_html(plan_map(run))
+    files["plan_map.html"] = map_html(plan_map(run))
     return _write_files(out, files)
 
 
