@@ -454,17 +454,17 @@ def _crossings(
     col = par & (np.abs(wx * ady - wy * adx) <= 1e-9 * la * np.maximum(la, lb))
     la2 = np.where(col, la * la, 1.0)
     lb2 = np.where(col, lb * lb, 1.0)
-    for qx, qy in ((bx, by), (bx + bdx, by + bdy)):  # b's ends on a
+    ends = (
+        (bx, by, True),
+        (bx + bdx, by + bdy, True),
+        (ax, ay, False),
+        (ax + adx, ay + ady, False),
+    )
+    for qx, qy, of_b in ends:  # b's ends on a, then a's ends on b
         t = ((qx - ax) * adx + (qy - ay) * ady) / la2
-        m = col & (t >= -_TOL_U) & (t <= 1 + _TOL_U)
         s = ((qx - bx) * bdx + (qy - by) * bdy) / lb2
-        out_k.append(k[m])
-        out_ua.append(np.clip(t[m], 0.0, 1.0))
-        out_ub.append(np.clip(s[m], 0.0, 1.0))
-    for qx, qy in ((ax, ay), (ax + adx, ay + ady)):  # a's ends on b
-        s = ((qx - bx) * bdx + (qy - by) * bdy) / lb2
-        m = col & (s >= -_TOL_U) & (s <= 1 + _TOL_U)
-        t = ((qx - ax) * adx + (qy - ay) * ady) / la2
+        on = t if of_b else s  # the parameter on the *other* segment
+        m = col & (on >= -_TOL_U) & (on <= 1 + _TOL_U)
         out_k.append(k[m])
         out_ua.append(np.clip(t[m], 0.0, 1.0))
         out_ub.append(np.clip(s[m], 0.0, 1.0))
