@@ -46,7 +46,7 @@ from phusong.audit import (
 )
 from phusong.errors import ConfigError, DataError, PhusongError
 from phusong.goals import Goal
-from phusong.maps import embed_assets
+from phusong.output.maps import embed_assets
 
 # --------------------------------------------------------------------------- inputs
 
@@ -303,7 +303,7 @@ def ward_map(
     goal: Goal,
 ) -> folium.Map:
     """The folium map of the judged audit (cached per audit and goal)."""
-    from phusong.maps import audit_map
+    from phusong.output.maps import audit_map
 
     return embed_assets(audit_map(judged(sites, wards, raster, settings, goal), goal=goal))
 
@@ -353,7 +353,7 @@ def candidate_frame_audit(
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _compare_map_cached(_base: AuditResult, _other: AuditResult, key: str, goal_key: tuple):
-    from phusong.maps import compare_map
+    from phusong.output.maps import compare_map
 
     return embed_assets(compare_map(_base, _other, goal=_base.params.goal))
 
@@ -451,7 +451,7 @@ def plan(
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _plan_map_cached(_run: PlanRun, key: str) -> folium.Map:
-    from phusong.report import plan_map as _plan_map
+    from phusong.output.report import plan_map as _plan_map
 
     m = _plan_map(_run)
     new = _run.plan.sites
@@ -469,7 +469,7 @@ def plan_map(run: PlanRun, key: str) -> folium.Map:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _plan_files(_run: PlanRun, key: str) -> dict[str, bytes]:
-    from phusong.report import render_plan_outputs
+    from phusong.output.report import render_plan_outputs
 
     return render_plan_outputs(_run)
 
@@ -481,7 +481,7 @@ def plan_files(run: PlanRun, key: str) -> dict[str, bytes]:
 
 def plan_curve(run: PlanRun) -> pd.DataFrame:
     """Sites added → population coverage: the planner's curve and the audited points."""
-    from phusong.report import plan_curve_table
+    from phusong.output.report import plan_curve_table
 
     return plan_curve_table(run)
 
@@ -509,13 +509,13 @@ def ward_table_frame(result: AuditResult) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _outputs(_result: AuditResult, key: str) -> dict[str, bytes]:
-    from phusong.report import render_outputs
+    from phusong.output.report import render_outputs
 
     return render_outputs(_result)
 
 
 def outputs(result: AuditResult, key: str) -> dict[str, bytes]:
-    """Every file of the CLI's report folder as bytes (``phusong.report``), cached by ``key``."""
+    """Every file of the CLI's report folder as bytes (``phusong.output.report``), cached by ``key``."""
     return _outputs(result, key)
 
 
@@ -523,7 +523,7 @@ def geotiff(result: AuditResult) -> bytes | None:
     """``coverage.tif`` of a raster-route audit (as the CLI writes it), or ``None``."""
     if result.grid is None:
         return None
-    from phusong.report import _write_raster
+    from phusong.output.report import _write_raster
 
     with tempfile.TemporaryDirectory() as tmp:
         path = _write_raster(Path(tmp), result)
@@ -532,7 +532,7 @@ def geotiff(result: AuditResult) -> bytes | None:
 
 def map_html(m: folium.Map) -> bytes:
     """The map as one self-contained HTML file (as the CLI writes ``map.html``)."""
-    from phusong.report import map_html as _map_html
+    from phusong.output.report import map_html as _map_html
 
     return _map_html(m)
 
@@ -589,7 +589,7 @@ RADIOS = ("NR", "LTE", "UMTS", "GSM", "CDMA")
 
 def standalone_map(result: AuditResult) -> folium.Map:
     """The map as the CLI draws it (judged against the audit's goal), for download."""
-    from phusong.maps import audit_map
+    from phusong.output.maps import audit_map
 
     return audit_map(result, goal=result.params.goal)
 

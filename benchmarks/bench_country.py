@@ -17,7 +17,7 @@ What it builds (all SYNTHETIC, seeded):
   3.75 GHz, MobiFone n77 3.85 GHz; 100 MHz, 63 dBm EIRP, 25–40 m masts).
 
 What it measures, in this process, for each worker count (default 1 then 2):
-:func:`phusong.distributed.ward_coverage_tiled` (the raster is never
+:func:`phusong.raster.distributed.ward_coverage_tiled` (the raster is never
 assembled) on a fresh ``LocalCluster(n_workers=N, threads_per_worker=1)``:
 wall time (cluster start excluded, shown apart), the peak RSS of each worker
 process (``getrusage(RUSAGE_SELF).ru_maxrss`` read in the worker after the
@@ -43,10 +43,10 @@ import pandas as pd
 import shapely
 from shapely.affinity import scale as scale_geom
 
-from phusong.distributed import dask_client, ward_coverage_tiled
 from phusong.geo import equal_area_crs
-from phusong.grid import GridSpec
 from phusong.propagation import LinkBudget
+from phusong.raster.distributed import dask_client, ward_coverage_tiled
+from phusong.raster.grid import GridSpec
 from phusong.schema import ANY_OPERATOR, WGS84
 
 FULL_AREA_KM2 = 330_000.0
@@ -158,7 +158,7 @@ def run(wards, sites, grid, args, n_workers: int) -> dict:
     with dask_client(n_workers, memory_limit=args.memory_limit) as client:
         started = time.perf_counter() - t0
         # Import the library on every worker first, so the timing is the work.
-        client.run(lambda: __import__("phusong.distributed"))
+        client.run(lambda: __import__("phusong.raster.distributed"))
         stats: dict = {}
         done = [0.0]
 

@@ -8,15 +8,15 @@ The baseline is the obvious process: buffer → union_all → overlay → groupb
 for the "any" area coverage per ward. It is run twice: at geopandas' default
 buffer resolution (``quad_segs=16``, inscribed 64-gons of radius ``range_m``,
 0.16 % short on every whole disc) and at an accurate one (``quad_segs=64``,
-256-gons with the area-corrected radius of :mod:`phusong.footprints`, whose
+256-gons with the area-corrected radius of :mod:`phusong.vector.footprints`, whose
 boundary stays within ±2e-5 r of the circle). The headline ratio compares the
-accurate baseline with :func:`phusong.arcs.disc_level_areas` computing the
+accurate baseline with :func:`phusong.vector.arcs.disc_level_areas` computing the
 same thing (level 1 of "any", exact circles); the full table (any + 3
 operators, redundancy classes, gap polygons) is timed separately.
 
 The sector line gives every synthetic site three 65° cells with bearings
 120° apart (a random rotation per site) and times the full table with
-``model="sector"`` (exact wedges, :mod:`phusong.wedges`).
+``model="sector"`` (exact wedges, :mod:`phusong.vector.wedges`).
 
 Run: ``/tmp/venv/bin/python benchmarks/bench_disc_coverage.py [n_sites] [--audit]
 [--polygons]``. ``--audit`` also times ``run_audit`` on the shipped sample
@@ -39,12 +39,12 @@ import pandas as pd
 import shapely
 
 import phusong
-import phusong.aggregate as aggregate
-from phusong.aggregate import ward_coverage_vector
-from phusong.arcs import collapse_sites, disc_level_areas
-from phusong.footprints import area_corrected_radius
+import phusong.vector.aggregate as aggregate
 from phusong.geo import equal_area_crs
 from phusong.schema import ANY_OPERATOR, WGS84
+from phusong.vector.aggregate import ward_coverage_vector
+from phusong.vector.arcs import collapse_sites, disc_level_areas
+from phusong.vector.footprints import area_corrected_radius
 
 OPERATORS = ("Viettel", "VinaPhone", "MobiFone")
 REPEATS = 3

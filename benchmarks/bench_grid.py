@@ -38,8 +38,8 @@ import shapely
 from pyproj import Transformer
 
 import phusong
-from phusong.grid import GridSpec, compute_grid
 from phusong.propagation import LinkBudget, path_loss_db, sector_attenuation_db
+from phusong.raster.grid import GridSpec, compute_grid
 from phusong.schema import WGS84
 
 OPERATORS = {  # operator: (share, frequency MHz)

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from pyproj import Geod
 from rasterio.transform import from_origin
 
-from phusong.aggregate import VectorCoverage, ward_coverage_vector
 from phusong.errors import ConfigError
-from phusong.footprints import disc_footprints, sector_footprints
 from phusong.geo import equal_area_crs, geodesic_area_km2
 from phusong.schema import ANY_OPERATOR, WARD_COVERAGE_COLUMNS
+from phusong.vector.aggregate import VectorCoverage, ward_coverage_vector
+from phusong.vector.footprints import disc_footprints, sector_footprints
 
 UTM48N = "EPSG:32648"
 X0, Y0 = 585_000.0, 2_322_000.0  # near Hoàn Kiếm, Hà Nội, in UTM 48N
@@ -411,7 +411,7 @@ def test_sector_model_matches_brute_force():
 
 
 # --------------------------------------------------------------------------
-# sectors: the exact arc route (phusong.wedges) against the polygon route
+# sectors: the exact arc route (phusong.vector.wedges) against the polygon route
 # --------------------------------------------------------------------------
 
 

@@ -10,10 +10,10 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phusong.aggregate import ward_coverage_vector
-from phusong.arcs import collapse_sites, disc_level_areas
 from phusong.errors import ConfigError
 from phusong.schema import ANY_OPERATOR
+from phusong.vector.aggregate import ward_coverage_vector
+from phusong.vector.arcs import collapse_sites, disc_level_areas
 
 # Far from the origin on purpose (UTM-like coordinates): precision must not suffer.
 X0, Y0 = 585_000.0, 2_322_000.0

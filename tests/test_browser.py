@@ -245,7 +245,7 @@ def test_cli_map_works_offline(page, tmp_path):
     """``map.html`` opens from disk with every network request refused (tiles aside, nothing is missing)."""
     import phusong
     from phusong.io.sites import sample_sites_path
-    from phusong.report import write_outputs
+    from phusong.output.report import write_outputs
 
     paths = write_outputs(phusong.run_audit(sample_sites_path("sheet")), tmp_path / "audit")
     context = page.context.browser.new_context(viewport={"width": 1200, "height": 900})

@@ -1,4 +1,4 @@
-"""Config files and option merging (phusong.config)."""
+"""Config files and option merging (phusong.options)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from phusong.config import AUDIT_KEYS, AuditOptions, read_config, resolve_audit_options
 from phusong.errors import ConfigError
+from phusong.options import AUDIT_KEYS, AuditOptions, read_config, resolve_audit_options
 
 
 def write(tmp_path: Path, text: str, name: str = "audit.toml") -> Path:

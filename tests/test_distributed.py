@@ -1,7 +1,7 @@
-"""Tiled and Dask-distributed raster route (phusong.distributed).
+"""Tiled and Dask-distributed raster route (phusong.raster.distributed).
 
-References used: the in-process engine (phusong.grid.compute_grid), the
-whole-raster zonal statistics (phusong.zonal.ward_coverage_raster) and, for
+References used: the in-process engine (phusong.raster.grid.compute_grid), the
+whole-raster zonal statistics (phusong.raster.zonal.ward_coverage_raster) and, for
 the disc footprint, the analytic area π r².
 
 Every case is synthetic: a few Voronoi wards near Hà Nội and ~50 synthetic
@@ -22,15 +22,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from phusong.distributed import (
+from phusong.errors import ConfigError
+from phusong.propagation import LinkBudget
+from phusong.raster.distributed import (
     compute_grid_distributed,
     dask_client,
     parse_scheduler,
     ward_coverage_tiled,
 )
-from phusong.errors import ConfigError
-from phusong.grid import GridSpec, compute_grid
-from phusong.propagation import LinkBudget
+from phusong.raster.grid import GridSpec, compute_grid
 from phusong.schema import WARD_COVERAGE_COLUMNS
 
 OPERATORS = ("MobiFone", "VinaPhone", "Viettel")
@@ -170,7 +170,7 @@ def test_grid_distributed_in_process_equals_compute_grid(case):
 
 
 def test_tiled_equals_zonal_on_full_raster(case):
-    from phusong.zonal import ward_coverage_raster
+    from phusong.raster.zonal import ward_coverage_raster
 
     wards, sites, grid = case
     full = compute_grid(sites, grid, model="uma_nlos", link_budget=BUDGET, tile_px=64)
@@ -316,7 +316,7 @@ def _fail_on_third(window, offset):
 def test_a_failing_tile_raises_on_the_client(cluster_client):
     from rasterio.windows import Window
 
-    from phusong.distributed import map_tiles
+    from phusong.raster.distributed import map_tiles
 
     windows = [Window(c, 0, 1, 1) for c in range(0, 40, 4)]
     seen: list[int] = []
@@ -351,7 +351,7 @@ def population_tif(tmp_path_factory, case) -> str:
 
 
 def test_population_raster_matches_zonal(case, population_tif):
-    from phusong.zonal import ward_coverage_raster
+    from phusong.raster.zonal import ward_coverage_raster
 
     wards, sites, grid = case
     full = compute_grid(sites, grid, model="uma_nlos", link_budget=BUDGET, tile_px=64)

@@ -9,12 +9,12 @@ import pytest
 import shapely
 
 from phusong.errors import DataError
-from phusong.footprints import (
+from phusong.geo import equal_area_crs
+from phusong.vector.footprints import (
     area_corrected_radius,
     disc_footprints,
     sector_footprints,
 )
-from phusong.geo import equal_area_crs
 
 UTM48N = "EPSG:32648"
 X0, Y0 = 585_000.0, 2_322_000.0  # near Hoàn Kiếm, Hà Nội, in UTM 48N

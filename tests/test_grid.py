@@ -19,7 +19,8 @@ from shapely.geometry import box
 
 from phusong import propagation as prop
 from phusong.errors import ConfigError, DataError
-from phusong.grid import (
+from phusong.propagation import LinkBudget
+from phusong.raster.grid import (
     GridResult,
     GridSpec,
     TileResult,
@@ -28,7 +29,6 @@ from phusong.grid import (
     prepare_cells,
     write_cog,
 )
-from phusong.propagation import LinkBudget
 from phusong.schema import WGS84
 
 GEOD = Geod(ellps="WGS84")

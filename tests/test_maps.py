@@ -1,4 +1,4 @@
-"""Tests of phusong.maps: attribution, legend, SYNTHETIC label, one feature per ward."""
+"""Tests of phusong.output.maps: attribution, legend, SYNTHETIC label, one feature per ward."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from phusong.audit import AuditParams, assemble_result
 from phusong.geo import area_km2, equal_area_crs
 from phusong.goals import Goal
-from phusong.maps import audit_map, compare_map, display_geometry, goal_colours
+from phusong.output.maps import audit_map, compare_map, display_geometry, goal_colours
 
 
 def _result(wards: gpd.GeoDataFrame, *, synthetic: bool, fractions: np.ndarray):
@@ -184,7 +184,7 @@ def test_embedded_assets_make_the_page_self_contained(result):
     import base64
 
     from phusong.io.shipped import data_path
-    from phusong.maps import VENDOR_ASSETS, embed_assets, vendor_data_urls
+    from phusong.output.maps import VENDOR_ASSETS, embed_assets, vendor_data_urls
 
     cdn = audit_map(result).get_root().render()
     assert re.search(r'<script src="https://', cdn), "folium links its CDN by default"

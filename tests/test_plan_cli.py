@@ -17,7 +17,7 @@ from conftest import finish_cli as finish
 from conftest import start_cli as start
 
 from phusong.cli import EXIT_DATA, EXIT_USAGE, main
-from phusong.report import CSV_ENCODING, PLAN_OUTPUT_FILES, PLAN_SHEET_COLUMNS
+from phusong.output.report import CSV_ENCODING, PLAN_OUTPUT_FILES, PLAN_SHEET_COLUMNS
 
 #: Three small, partly covered wards of the sample network (94.4 %, 96.4 %, 91.0 %).
 WARD_IDS = ["19338318", "19437095", "19341250"]

@@ -395,7 +395,7 @@ def _city():
 
 
 def test_propose_sites_reaches_the_target_and_is_recheckable():
-    from phusong.footprints import disc_footprints
+    from phusong.vector.footprints import disc_footprints
 
     inp = _city()
     res = P.propose_sites(inp, target_pct=90.0, method="both", time_limit_s=30)

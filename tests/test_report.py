@@ -1,4 +1,4 @@
-"""Report folder (phusong.report): files, figures, determinism, atomic writes."""
+"""Report folder (phusong.output.report): files, figures, determinism, atomic writes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from phusong.errors import OutputExistsError
-from phusong.report import (
+from phusong.output.report import (
     OUTPUT_FILES,
     WARD_LEAD_COLUMNS,
     _pct,

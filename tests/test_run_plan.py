@@ -23,7 +23,7 @@ from shapely.geometry import box
 from phusong.audit import PlanRun, run_plan
 from phusong.errors import ConfigError
 from phusong.io.sites import read_sites
-from phusong.report import PLAN_SHEET_COLUMNS, csv_bytes, plan_sites_sheet
+from phusong.output.report import PLAN_SHEET_COLUMNS, csv_bytes, plan_sites_sheet
 from phusong.schema import SITE_COLUMNS
 
 RADIUS = 600.0
@@ -236,7 +236,7 @@ def test_plan_map_defines_the_proposed_layer_before_the_layer_control(topped_up)
     # lists it and Leaflet stops with "reading 'setZIndex'" (a blank map).
     import re
 
-    from phusong.report import plan_map
+    from phusong.output.report import plan_map
 
     html = plan_map(topped_up).get_root().render()
     listed = re.search(r'"Proposed new sites \([\d,]+\)" : (feature_group_\w+)', html)

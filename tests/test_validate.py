@@ -1,4 +1,4 @@
-"""ValidationReport and the table checks (phusong.validate)."""
+"""ValidationReport and the table checks (phusong.io.validation)."""
 
 import json
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phusong.errors import ConfigError, DataError
-from phusong.validate import (
+from phusong.io.validation import (
     ISSUE_COLUMNS,
     ValidationReport,
     distance_outside_km,

@@ -8,9 +8,9 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phusong.arcs import collapse_sites, disc_level_areas
-from phusong.footprints import build_fans, fan_parameters
-from phusong.wedges import sector_level_areas
+from phusong.vector.arcs import collapse_sites, disc_level_areas
+from phusong.vector.footprints import build_fans, fan_parameters
+from phusong.vector.wedges import sector_level_areas
 
 # Far from the origin on purpose (UTM-like coordinates): precision must not suffer.
 X0, Y0 = 585_000.0, 2_322_000.0

@@ -16,10 +16,10 @@ from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
 from phusong.errors import ConfigError
-from phusong.grid import GridResult, GridSpec, compute_grid
 from phusong.propagation import LinkBudget
+from phusong.raster.grid import GridResult, GridSpec, compute_grid
+from phusong.raster.zonal import population_on_grid, ward_coverage_raster
 from phusong.schema import ANY_OPERATOR, WARD_COVERAGE_COLUMNS, WGS84
-from phusong.zonal import population_on_grid, ward_coverage_raster
 
 
 def result_from(grid: GridSpec, n_servers: np.ndarray, operators: dict[str, np.ndarray] | None = None,

@@ -20,7 +20,7 @@ _EXPORTS: dict[str, str] = {
     "Problem": "errors",
     "read_wards": "io.wards",
     "read_sites": "io.sites",
-    "ValidationReport": "validate",
+    "ValidationReport": "io.validation",
     "path_loss_db": "propagation",
     "run_audit": "audit",
     "AuditResult": "audit",

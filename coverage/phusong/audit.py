@@ -2,8 +2,8 @@
 
 The CLI and the Streamlit app are thin layers over this function; neither
 computes anything itself. Layers below: :mod:`phusong.io` (read), then either
-the exact vector route (:mod:`phusong.aggregate`, disc and sector models) or
-the raster route (:mod:`phusong.grid` + :mod:`phusong.zonal`, path-loss models),
+the exact vector route (:mod:`phusong.vector.aggregate`, disc and sector models) or
+the raster route (:mod:`phusong.raster.grid` + :mod:`phusong.raster.zonal`, path-loss models),
 then :mod:`phusong.goals`.
 """
 
@@ -21,13 +21,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .errors import ConfigError, DataError
-from .goals import Goal, city_figures, evaluate, meets, rank_wards
-from .schema import ANY_OPERATOR, REDUNDANCY_CLASSES
+from phusong import __version__
+from phusong.errors import ConfigError, DataError
+from phusong.goals import Goal, city_figures, evaluate, meets, rank_wards
+from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES
 
 if TYPE_CHECKING:
-    from .planning import PlanResult
+    from phusong.planning import PlanResult
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ def resolve_model(model: str) -> str:
     """
     if model in VECTOR_MODELS:
         return model
-    from .propagation import MODEL_ALIASES, PATH_LOSS_MODELS
+    from phusong.propagation import MODEL_ALIASES, PATH_LOSS_MODELS
 
     full = MODEL_ALIASES.get(model, model)
     if full not in PATH_LOSS_MODELS:
@@ -225,7 +225,7 @@ def resolve_model(model: str) -> str:
 
 def load_wards(wards: Any = None) -> gpd.GeoDataFrame:
     """Wards from a path, an upload, a GeoDataFrame or ``None`` (the shipped Hà Nội wards)."""
-    from .io.wards import normalise_wards, read_wards
+    from phusong.io.wards import normalise_wards, read_wards
 
     if isinstance(wards, gpd.GeoDataFrame):
         if {"ward_id", "name", "population"} <= set(wards.columns) and wards.attrs.get("topology"):
@@ -240,7 +240,7 @@ def load_sites(
     radio: Sequence[str] | None = ("NR",),
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """Sites from a path, an upload or a DataFrame, validated against the study area."""
-    from .io.sites import read_sites, sites_from_frame
+    from phusong.io.sites import read_sites, sites_from_frame
 
     radio_arg = list(radio) if radio else None
     if isinstance(sites, pd.DataFrame):
@@ -325,7 +325,7 @@ def run_audit(
         Raster tile size [pixels].
     scheduler : optional
         A Dask scheduler address or client for the raster route (see
-        :mod:`phusong.distributed`); ``None`` computes in-process.
+        :mod:`phusong.raster.distributed`); ``None`` computes in-process.
     progress : callable, optional
         ``progress(step, fraction)`` called as the work proceeds.
 
@@ -392,7 +392,7 @@ def run_audit(
     ward_rec = _input_record(wards) if wards is not None else None
     ward_table = load_wards(wards)
     if ward_rec is None and wards is None:
-        from .io.wards import shipped_wards_path
+        from phusong.io.wards import shipped_wards_path
 
         p = shipped_wards_path()
         ward_rec = {"name": p.name, "sha256": _sha256(p)}
@@ -422,7 +422,7 @@ def run_audit(
     say("computing coverage", 0.1)
     grid_result = None
     if route == "vector":
-        from .aggregate import ward_coverage_vector
+        from phusong.vector.aggregate import ward_coverage_vector
 
         cov = ward_coverage_vector(
             ward_table,
@@ -433,9 +433,9 @@ def run_audit(
             min_gap_area_m2=min_gap_area_m2,
         )
     elif route == "tiled":
-        from .distributed import ward_coverage_tiled
-        from .grid import GridSpec
-        from .propagation import LinkBudget
+        from phusong.propagation import LinkBudget
+        from phusong.raster.distributed import ward_coverage_tiled
+        from phusong.raster.grid import GridSpec
 
         budget = LinkBudget(
             threshold_dbm=float(threshold_dbm),
@@ -464,9 +464,9 @@ def run_audit(
             population_source=table.attrs.get("population_source", "uniform:official"),
         )
     else:
-        from .grid import GridSpec, compute_grid
-        from .propagation import LinkBudget
-        from .zonal import ward_coverage_raster
+        from phusong.propagation import LinkBudget
+        from phusong.raster.grid import GridSpec, compute_grid
+        from phusong.raster.zonal import ward_coverage_raster
 
         budget = LinkBudget(
             threshold_dbm=float(threshold_dbm),
@@ -475,7 +475,7 @@ def run_audit(
         )
         spec = GridSpec.for_area(ward_table, resolution_m=resolution_m)
         if scheduler is not None:
-            from .distributed import compute_grid_distributed
+            from phusong.raster.distributed import compute_grid_distributed
 
             grid_result = compute_grid_distributed(
                 site_table,
@@ -895,7 +895,7 @@ def load_candidates(candidates: Any, wards: gpd.GeoDataFrame) -> gpd.GeoDataFram
     """
     if isinstance(candidates, pd.DataFrame):
         return candidates
-    from .io.sites import read_sites
+    from phusong.io.sites import read_sites
 
     try:
         table, report = read_sites(candidates, radio=None, study_area=wards)
@@ -942,7 +942,7 @@ def _excluded_zones(excluded: Any) -> gpd.GeoSeries | None:
         return excluded.geometry
     if isinstance(excluded, gpd.GeoSeries):
         return excluded
-    from .io.wards import read_zones
+    from phusong.io.wards import read_zones
 
     return read_zones(excluded)  # a file: path or file object
 
@@ -966,7 +966,7 @@ def _with_taken_positions(
 
 def _combine_plans(plans: list[PlanResult]) -> PlanResult:
     """One proposal from the rounds': sites renumbered ``NEW-0001``… in the order added."""
-    from .planning import PlanResult
+    from phusong.planning import PlanResult
 
     if len(plans) == 1:
         first = plans[0]
@@ -1160,7 +1160,7 @@ def run_plan(
     re-reading them (re-audit, or ``proposed_sites.csv``) gives the disc the
     plan counted rather than the readers' default 65° wedges.
     """
-    from .planning import propose_sites
+    from phusong.planning import propose_sites
 
     say = progress or (lambda step, frac: None)
     if method not in ("greedy", "milp", "both"):
@@ -1174,7 +1174,7 @@ def run_plan(
     if target_pct is not None and not 0.0 <= float(target_pct) <= 100.0:
         raise ConfigError(f"target_pct: must be between 0 and 100, got {target_pct!r}.")
     if operator is not None:
-        from .planning import default_new_site
+        from phusong.planning import default_new_site
 
         default_new_site(operator)  # an unknown operator fails before the audit
     for key in ("sites", "wards", "progress"):
@@ -1199,7 +1199,7 @@ def run_plan(
     zones = _excluded_zones(excluded)
     synthetic = bool(before.summary["synthetic"])
     existing = before.sites
-    from .geo import equal_area_crs
+    from phusong.geo import equal_area_crs
 
     metric_crs = equal_area_crs(before.ward_table)
     # The existing sites were filtered once, in the first audit; the new ones are NR.

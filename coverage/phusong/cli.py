@@ -3,7 +3,7 @@
 Subcommands live in :data:`COMMANDS`. Each is a :class:`Command` with a
 ``configure(parser)`` that adds its options and a ``run(args) -> int`` that
 calls the library (:func:`phusong.audit.run_audit`,
-:func:`phusong.report.write_outputs`, …) and returns the exit status. Adding
+:func:`phusong.output.report.write_outputs`, …) and returns the exit status. Adding
 one is a configure function, a run function and one
 ``COMMANDS.append(Command(...))`` line.
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import ConfigError, DataError, GoalNotMetError, OutputExistsError, PhusongError
+from phusong import __version__
+from phusong.errors import ConfigError, DataError, GoalNotMetError, OutputExistsError, PhusongError
 
 PROG = "phusong"
 
@@ -129,7 +129,7 @@ def _option_adder(p: argparse.ArgumentParser, keys: Mapping[str, Any]) -> Callab
     """``opt(key, *flags, **kw)``: add the option of a config key, default None.
 
     Every option defaults to None so that a config file value is overridden
-    only by options actually given; the defaults live in :mod:`phusong.config`.
+    only by options actually given; the defaults live in :mod:`phusong.options`.
     The help text defaults to the key's.
     """
 
@@ -161,7 +161,7 @@ def _output_options(opt: Callable[..., None], default_out: str, fail_help: str) 
 # audit
 # --------------------------------------------------------------------------
 def _configure_audit(p: argparse.ArgumentParser) -> None:
-    from .config import AUDIT_KEYS, DEFAULT_OUT
+    from phusong.options import AUDIT_KEYS, DEFAULT_OUT
 
     opt = _option_adder(p, AUDIT_KEYS)
 
@@ -235,9 +235,9 @@ def _configure_audit(p: argparse.ArgumentParser) -> None:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from .audit import run_audit
-    from .config import AUDIT_KEYS, resolve_audit_options
-    from .report import check_output_dir, format_summary, summary_json, write_outputs
+    from phusong.audit import run_audit
+    from phusong.options import AUDIT_KEYS, resolve_audit_options
+    from phusong.output.report import check_output_dir, format_summary, summary_json, write_outputs
 
     opts = resolve_audit_options({k: getattr(args, k, None) for k in AUDIT_KEYS}, args.config)
     kwargs = opts.run_audit_kwargs()
@@ -264,7 +264,7 @@ def _run_audit(args: argparse.Namespace) -> int:
 # plan
 # --------------------------------------------------------------------------
 def _configure_plan(p: argparse.ArgumentParser) -> None:
-    from .config import DEFAULT_PLAN_OUT, PLAN_KEYS
+    from phusong.options import DEFAULT_PLAN_OUT, PLAN_KEYS
 
     opt = _option_adder(p, PLAN_KEYS)
 
@@ -309,9 +309,14 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    from .audit import run_plan
-    from .config import DEFAULT_PLAN_OUT, PLAN_KEYS, validate_mapping
-    from .report import check_output_dir, format_plan_summary, summary_json, write_plan_outputs
+    from phusong.audit import run_plan
+    from phusong.options import DEFAULT_PLAN_OUT, PLAN_KEYS, validate_mapping
+    from phusong.output.report import (
+        check_output_dir,
+        format_plan_summary,
+        summary_json,
+        write_plan_outputs,
+    )
 
     given = {k: getattr(args, k) for k in PLAN_KEYS if getattr(args, k, None) is not None}
     opts = validate_mapping(given, PLAN_KEYS, label=lambda k: "--" + k.replace("_", "-"))
@@ -386,10 +391,10 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from .audit import load_sites, load_wards
-    from .config import AUDIT_KEYS, validate_mapping
-    from .io.files import atomic_write_bytes
-    from .report import csv_bytes, format_validation, validation_table
+    from phusong.audit import load_sites, load_wards
+    from phusong.io.files import atomic_write_bytes
+    from phusong.options import AUDIT_KEYS, validate_mapping
+    from phusong.output.report import csv_bytes, format_validation, validation_table
 
     given = {"radio": args.radio} if args.radio is not None else {}
     radio = validate_mapping(given, {"radio": AUDIT_KEYS["radio"]}, label=lambda k: f"--{k}")
@@ -421,8 +426,8 @@ def _configure_sample(p: argparse.ArgumentParser) -> None:
 
 
 def _run_sample(args: argparse.Namespace) -> int:
-    from .report import check_output_dir
-    from .sample import write_sample
+    from phusong.output.report import check_output_dir
+    from phusong.sample import write_sample
 
     check_output_dir(args.out, overwrite=args.overwrite)
     written = write_sample(args.out, overwrite=args.overwrite)

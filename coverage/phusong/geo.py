@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 from pyproj import CRS, Geod
 
-from .schema import WGS84
+from phusong.schema import WGS84
 
 _GEOD = Geod(ellps="WGS84")
 

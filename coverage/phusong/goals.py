@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from phusong.errors import ConfigError
 
 GoalMetric = Literal["population", "area"]
 

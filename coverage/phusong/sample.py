@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import operators as ops
-from .geo import area_km2, equal_area_crs
-from .io.files import atomic_write_bytes, atomic_write_text
-from .schema import SITE_COLUMNS, WGS84
+from phusong import operators as ops
+from phusong.geo import area_km2, equal_area_crs
+from phusong.io.files import atomic_write_bytes, atomic_write_text
+from phusong.schema import SITE_COLUMNS, WGS84
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def generate_sample_network(
     clip((ρ − ρ_sparse) / (ρ_full − ρ_sparse), 0, 1).
     """
     if wards is None:
-        from .io.wards import read_wards
+        from phusong.io.wards import read_wards
 
         wards = read_wards()
     pps = {**PEOPLE_PER_SITE, **(people_per_site or {})}

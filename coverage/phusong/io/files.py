@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from ..errors import DataError, OutputExistsError
+from phusong.errors import DataError, OutputExistsError
 
 #: Default largest accepted input, compressed or not [bytes] (200 MB).
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024

@@ -10,7 +10,7 @@ Formats (detected from the content, then the name):
   CRS (reprojected to EPSG:4326);
 - a zip archive holding one of the above.
 
-The rows are then checked and normalised by :func:`phusong.validate.validate_sites`.
+The rows are then checked and normalised by :func:`phusong.io.validation.validate_sites`.
 CSV is parsed with pyarrow (multi-threaded, typed) and falls back to Python's
 ``csv`` module only for files pyarrow cannot map back to spreadsheet rows
 (quoted line breaks, rows with the wrong number of fields).
@@ -37,9 +37,18 @@ import pyarrow.csv as pacsv
 import pyogrio
 import shapely
 
-from ..errors import DataError
-from ..schema import WGS84
-from ..validate import (
+from phusong.errors import DataError
+from phusong.io.files import (
+    MAX_UNCOMPRESSED_BYTES,
+    MAX_UPLOAD_BYTES,
+    RawInput,
+    Source,
+    load_input,
+    materialise,
+    safe_zip_members,
+)
+from phusong.io.shipped import data_path
+from phusong.io.validation import (
     KNOWN_NAMES,
     MAX_DISTANCE_KM,
     OPENCELLID_COLUMNS,
@@ -51,16 +60,7 @@ from ..validate import (
     radio_selection,
     validate_sites,
 )
-from .files import (
-    MAX_UNCOMPRESSED_BYTES,
-    MAX_UPLOAD_BYTES,
-    RawInput,
-    Source,
-    load_input,
-    materialise,
-    safe_zip_members,
-)
-from .shipped import data_path
+from phusong.schema import WGS84
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def sample_sites_path(kind: Literal["sheet", "opencellid"] = "sheet") -> Path:
         the same network in OpenCelliD format (``.csv.gz``, NR rows).
     """
     if kind not in SAMPLE_FILES:
-        from ..errors import ConfigError
+        from phusong.errors import ConfigError
 
         raise ConfigError(f"kind={kind!r}; use one of {', '.join(SAMPLE_FILES)}.")
     return data_path("sample", SAMPLE_FILES[kind])

@@ -17,11 +17,18 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ..errors import DataError, Problem
-from ..geo import area_km2, equal_area_crs
-from ..schema import WGS84
-from .files import MAX_UPLOAD_BYTES, RawInput, Source, load_input, materialise, safe_zip_members
-from .shipped import data_path
+from phusong.errors import DataError, Problem
+from phusong.geo import area_km2, equal_area_crs
+from phusong.io.files import (
+    MAX_UPLOAD_BYTES,
+    RawInput,
+    Source,
+    load_input,
+    materialise,
+    safe_zip_members,
+)
+from phusong.io.shipped import data_path
+from phusong.schema import WGS84
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .errors import DataError, Problem
-from .geo import equal_area_crs
+from phusong.errors import DataError, Problem
+from phusong.geo import equal_area_crs
 
 log = logging.getLogger(__name__)
 

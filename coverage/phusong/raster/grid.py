@@ -87,11 +87,11 @@ from pyproj import CRS, Geod, Transformer
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 
-from . import propagation as prop
-from .errors import ConfigError, DataError, Problem
-from .footprints import DEFAULT_SECTOR_WIDTH_DEG
-from .geo import equal_area_crs
-from .schema import ANY_OPERATOR, WGS84
+from phusong import propagation as prop
+from phusong.errors import ConfigError, DataError, Problem
+from phusong.geo import equal_area_crs
+from phusong.schema import ANY_OPERATOR, WGS84
+from phusong.vector.footprints import DEFAULT_SECTOR_WIDTH_DEG
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ r"""Report files from an :class:`~phusong.audit.AuditResult`.
 file           content
 ============== ==============================================================
 report.html    the audit in plain words for a non-programmer (self-contained)
-map.html       interactive map (:func:`phusong.maps.audit_map`), self-contained
+map.html       interactive map (:func:`phusong.output.maps.audit_map`), self-contained
 wards.csv      one row per ward (any operator), worst ward first
 by_operator    one row per ward × operator (``by_operator.csv``)
 wards.geojson  the ward table with boundaries (EPSG:4326)
@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import OutputExistsError
-from .io.files import atomic_write_bytes
-from .sample import SHEET_COLUMNS
-from .schema import ANY_OPERATOR
+from phusong.errors import OutputExistsError
+from phusong.io.files import atomic_write_bytes
+from phusong.sample import SHEET_COLUMNS
+from phusong.schema import ANY_OPERATOR
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def validation_table(validation: Any) -> pd.DataFrame:
     One row per issue: ``kind`` (``rejected``: the row was left out;
     ``note``: a non-fatal fix; ``filtered``: rows left out by the radio
     filter), then ``file, row, column, reason, value``. Built from
-    :meth:`phusong.validate.ValidationReport.to_frame`; an empty table (with
+    :meth:`phusong.io.validation.ValidationReport.to_frame`; an empty table (with
     the header) when there is no report.
     """
     if validation is None:
@@ -729,7 +729,7 @@ def _write_raster(out: Path, result: Any) -> Path | None:
     grid = getattr(result, "grid", None)
     if grid is None:
         return None
-    from .grid import FOOTPRINT_MODELS, write_cog
+    from phusong.raster.grid import FOOTPRINT_MODELS, write_cog
 
     bands: list[tuple[np.ndarray, str, str]] = []
     if grid.model not in FOOTPRINT_MODELS:
@@ -776,7 +776,7 @@ def render_outputs(result: Any) -> dict[str, bytes]:
 
 def map_html(m: Any) -> bytes:
     """Render a folium map as one self-contained HTML page (Leaflet embedded), UTF-8."""
-    from .maps import embed_assets
+    from phusong.output.maps import embed_assets
 
     return embed_assets(m).get_root().render().encode("utf-8")
 
@@ -816,7 +816,7 @@ def write_outputs(
     """
     out = check_output_dir(out_dir, overwrite=overwrite)
     files = render_outputs(result)
-    from .maps import audit_map
+    from phusong.output.maps import audit_map
 
     files["map.html"] = map_html(audit_map(result))
     written = _write_files(out, files)
@@ -934,14 +934,14 @@ def render_plan_outputs(run: Any) -> dict[str, bytes]:
 def plan_map(run: Any) -> Any:
     """Folium map of a plan: the audit map of the re-audit plus the proposed sites.
 
-    :func:`phusong.maps.audit_map` of ``run.after`` (``run.before`` without a
+    :func:`phusong.output.maps.audit_map` of ``run.after`` (``run.before`` without a
     re-audit) with one extra layer, "Proposed new sites", drawing each new
     site as an orange circle whose tooltip gives its id, order, ward and the
     people it adds (the planner's estimate).
     """
     import folium
 
-    from .maps import audit_map
+    from phusong.output.maps import audit_map
 
     new = run.new_sites()
     layer = folium.FeatureGroup(name=f"Proposed new sites ({len(new):,})", show=True)

@@ -1,13 +1,13 @@
 """Country scale: the raster route, tiled, on a Dask cluster.
 
-The same computation as :func:`phusong.grid.compute_grid` and
-:func:`phusong.zonal.ward_coverage_raster`, cut into independent tiles that
+The same computation as :func:`phusong.raster.grid.compute_grid` and
+:func:`phusong.raster.zonal.ward_coverage_raster`, cut into independent tiles that
 Dask (:mod:`dask.distributed`) runs on workers. Nothing here decides *what* is
-computed: every pixel comes from :func:`phusong.grid.compute_tile`, the pure
+computed: every pixel comes from :func:`phusong.raster.grid.compute_tile`, the pure
 per-tile function of the grid engine. This module only ships the inputs, maps
 tiles over workers and combines their results, exactly:
 
-* :func:`compute_grid_distributed` returns the full :class:`~phusong.grid.GridResult`
+* :func:`compute_grid_distributed` returns the full :class:`~phusong.raster.grid.GridResult`
   (the mosaic is assembled on the client with :meth:`GridResult.place`, as the
   in-process engine does). Use it when the raster fits in the client's memory
   (a city, a province).
@@ -19,7 +19,7 @@ tiles over workers and combines their results, exactly:
   tile, so the client only adds the partial sums: areas, and people spread
   evenly from official populations, do not depend on the tiling (up to the
   floating-point summation order, ~1e-15 relative). With a population raster,
-  each tile resamples it with :func:`phusong.zonal.population_on_grid`; GDAL's
+  each tile resamples it with :func:`phusong.raster.zonal.population_on_grid`; GDAL's
   approximate reprojection depends slightly on the destination extent, so
   people move by ~1e-4 relative between tilings (measured; see
   ``docs/cluster.md``).
@@ -57,10 +57,17 @@ import shapely
 from affine import Affine
 from rasterio.windows import Window
 
-from . import grid as grid_mod
-from .errors import ConfigError
-from .grid import CellArrays, GridResult, GridSpec, TileParams, TileResult, compute_tile
-from .schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WARD_COVERAGE_COLUMNS
+from phusong.errors import ConfigError
+from phusong.raster import grid as grid_mod
+from phusong.raster.grid import (
+    CellArrays,
+    GridResult,
+    GridSpec,
+    TileParams,
+    TileResult,
+    compute_tile,
+)
+from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WARD_COVERAGE_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +326,7 @@ def prepare_cells(
     operators: Sequence[str] | None = None,
     interference_margin_db: float = grid_mod.DEFAULT_INTERFERENCE_MARGIN_DB,
 ) -> tuple[CellArrays, TileParams]:
-    """Cell arrays and run constants of a run, exactly as :func:`phusong.grid.compute_grid` builds them.
+    """Cell arrays and run constants of a run, exactly as :func:`phusong.raster.grid.compute_grid` builds them.
 
     Parameters
     ----------
@@ -340,7 +347,7 @@ def prepare_cells(
     -------
     (CellArrays, TileParams)
     """
-    from . import propagation as prop
+    from phusong import propagation as prop
 
     model = grid_mod._resolve_model(model)
     if link_budget is None:
@@ -371,12 +378,12 @@ def compute_grid_distributed(
     progress: Callable[[float], Any] | None = None,
     interference_margin_db: float = grid_mod.DEFAULT_INTERFERENCE_MARGIN_DB,
 ) -> GridResult:
-    """:func:`phusong.grid.compute_grid`, with the tiles computed by Dask workers.
+    """:func:`phusong.raster.grid.compute_grid`, with the tiles computed by Dask workers.
 
     The cell table is sent to every worker once; each task runs
-    :func:`phusong.grid.compute_tile` on one window and the client places the
+    :func:`phusong.raster.grid.compute_tile` on one window and the client places the
     result into the mosaic (:meth:`GridResult.place`). Pixel for pixel equal to
-    :func:`~phusong.grid.compute_grid` (same function, same cell order), for any
+    :func:`~phusong.raster.grid.compute_grid` (same function, same cell order), for any
     scheduler and tile size.
 
     Parameters
@@ -398,7 +405,7 @@ def compute_grid_distributed(
     progress : callable, optional
         Called with the fraction of tiles done.
     interference_margin_db : float
-        As for :func:`~phusong.grid.compute_grid` [dB].
+        As for :func:`~phusong.raster.grid.compute_grid` [dB].
 
     Returns
     -------
@@ -583,7 +590,7 @@ def ward_tile_sums(
     window : Window
         Tile of ``grid``.
     cells, grid, params
-        As for :func:`phusong.grid.compute_tile`.
+        As for :func:`phusong.raster.grid.compute_tile`.
     zones : WardZones
         Ward polygons in the grid CRS.
     population : PopulationSource
@@ -668,14 +675,14 @@ def ward_tile_sums(
 
 
 def _population_on_tile(path: str, grid: GridSpec, window: Window) -> np.ndarray:
-    """People per pixel of ``window`` [people]: :func:`phusong.zonal.population_on_grid` on the tile.
+    """People per pixel of ``window`` [people]: :func:`phusong.raster.zonal.population_on_grid` on the tile.
 
     The tile is a grid of its own (same CRS, resolution and pixel edges), so
     each pixel gets the value the whole-grid resampling gives it: nearest and
     average resampling are per target pixel. Only the source window under the
     tile is read.
     """
-    from .zonal import population_on_grid
+    from phusong.raster.zonal import population_on_grid
 
     res = grid.resolution_m
     left, _bottom, _right, top = window_bounds(grid, window)
@@ -728,7 +735,7 @@ def ward_coverage_tiled(
     progress : callable, optional
         Called with the fraction of tiles done (0…1).
     interference_margin_db : float
-        As for :func:`phusong.grid.compute_grid` [dB].
+        As for :func:`phusong.raster.grid.compute_grid` [dB].
     stats : dict, optional
         Filled with ``seconds``, ``tiles`` (computed), ``tiles_skipped`` (no
         ward), ``cells``, ``evaluations``, ``workers``, ``task_seconds`` and
@@ -747,10 +754,10 @@ def ward_coverage_tiled(
     Notes
     -----
     A pixel is covered for a group when at least one site of the group serves
-    it (:meth:`phusong.grid.GridResult.covered`). Without a population raster,
+    it (:meth:`phusong.raster.grid.GridResult.covered`). Without a population raster,
     ``covered_population = population × covered_area / area`` per ward and
     class, and the table does not depend on ``tile_px``. With a raster, each
-    tile resamples it (:func:`phusong.zonal.population_on_grid` on the tile's
+    tile resamples it (:func:`phusong.raster.zonal.population_on_grid` on the tile's
     grid); GDAL's approximate reprojection depends a little on the tile extent
     (people differ by ~1e-4 relative from the whole-grid figures). Gap polygons
     are not produced (they would need the raster).
@@ -826,7 +833,7 @@ def _coverage_table(
 ) -> pd.DataFrame:
     """Long coverage table from the summed ``(ward, group, class)`` arrays.
 
-    The same definitions as :func:`phusong.zonal.ward_coverage_raster`: the
+    The same definitions as :func:`phusong.raster.zonal.ward_coverage_raster`: the
     ward area is the polygon's area in the grid CRS, any part of it outside the
     grid counts as unserved, and percentages are NaN for an empty total.
     """

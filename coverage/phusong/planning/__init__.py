@@ -66,9 +66,9 @@ from scipy.optimize import Bounds, LinearConstraint, linprog
 from scipy.optimize import milp as _scipy_milp
 from scipy.spatial import cKDTree
 
-from .errors import ConfigError, DataError
-from .geo import equal_area_crs
-from .schema import ANY_OPERATOR, SITE_COLUMNS, WGS84
+from phusong.errors import ConfigError, DataError
+from phusong.geo import equal_area_crs
+from phusong.schema import ANY_OPERATOR, SITE_COLUMNS, WGS84
 
 log = logging.getLogger(__name__)
 
@@ -1051,7 +1051,7 @@ def default_new_site(operator: str | None = None, **overrides: Any) -> NewSite:
     ConfigError
         The operator has no 5G spectrum on record.
     """
-    from . import operators as ops
+    from phusong import operators as ops
 
     brand = ops.operator_brand(operator) if operator is not None else "Viettel"
     carrier = ops.carrier_for(brand) if brand else None
@@ -1118,10 +1118,10 @@ def footprint_radius_m(site: NewSite, params: Any = None) -> float:
         r = _param(params, "radius_m")
         if r:
             return float(r)
-        from .operators import default_range_m
+        from phusong.operators import default_range_m
 
         return float(default_range_m(site.band))
-    from . import propagation as prop
+    from phusong import propagation as prop
 
     budget = prop.LinkBudget(
         threshold_dbm=float(_param(params, "threshold_dbm", -110.0)),
@@ -1259,7 +1259,7 @@ def _operator_for(inp: PlanInputs, operator: str | None) -> tuple[str, str]:
         if counted != ANY_OPERATOR and "+" not in counted:
             operator = counted
         elif inp.sites is not None and len(inp.sites) and "operator" in inp.sites:
-            from .operators import SPECTRUM_5G
+            from phusong.operators import SPECTRUM_5G
 
             known = inp.sites["operator"][inp.sites["operator"].isin(list(SPECTRUM_5G))]
             counts = known.value_counts()
@@ -1267,7 +1267,7 @@ def _operator_for(inp: PlanInputs, operator: str | None) -> tuple[str, str]:
             operator = str(best[0][0]) if best else "Viettel"
         else:
             operator = "Viettel"
-    from .operators import operator_brand
+    from phusong.operators import operator_brand
 
     operator = operator_brand(operator) or operator
     if counted not in (ANY_OPERATOR, operator):

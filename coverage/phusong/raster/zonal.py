@@ -48,9 +48,9 @@ import shapely
 from exactextract.raster import NumPyRasterSource
 from pyproj import CRS, Geod
 
-from .errors import ConfigError, DataError
-from .grid import GridResult, GridSpec
-from .schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WARD_COVERAGE_COLUMNS, WGS84
+from phusong.errors import ConfigError, DataError
+from phusong.raster.grid import GridResult, GridSpec
+from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WARD_COVERAGE_COLUMNS, WGS84
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def ward_coverage_raster(
         Canonical ward table (``ward_id``, ``name``, ``population``), any CRS;
         reprojected to the grid CRS for the statistics.
     grid_result : GridResult
-        Output of :func:`phusong.grid.compute_grid`.
+        Output of :func:`phusong.raster.grid.compute_grid`.
     threshold_dbm : float, optional
         Service threshold [dBm]. Server counts are fixed when the grid is
         computed, so this must equal the grid's threshold (checked, so that a

@@ -44,10 +44,10 @@ import shapely
 from branca.element import MacroElement, Template
 from folium.plugins import FastMarkerCluster
 
-from .footprints import DEFAULT_SECTOR_WIDTH_DEG
-from .geo import equal_area_crs
-from .goals import Goal
-from .schema import WGS84
+from phusong.geo import equal_area_crs
+from phusong.goals import Goal
+from phusong.schema import WGS84
+from phusong.vector.footprints import DEFAULT_SECTOR_WIDTH_DEG
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ def vendor_data_urls() -> dict[str, str]:
     it as ``data:image/png`` URLs first, since a ``data:`` stylesheet has no
     folder to resolve them against.
     """
-    from .io.shipped import data_path
+    from phusong.io.shipped import data_path
 
     out: dict[str, str] = {}
     for name, rel in VENDOR_ASSETS.items():

@@ -32,9 +32,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from . import operators as ops
-from .errors import ConfigError, DataError, Problem
-from .schema import SITE_COLUMNS, WGS84
+from phusong import operators as ops
+from phusong.errors import ConfigError, DataError, Problem
+from phusong.schema import SITE_COLUMNS, WGS84
 
 log = logging.getLogger(__name__)
 
@@ -589,7 +589,7 @@ def check_on_invalid(on_invalid: str) -> None:
 
 @lru_cache(maxsize=1)
 def _shipped_bounds() -> tuple[float, float, float, float]:
-    from .io.wards import read_wards
+    from phusong.io.wards import read_wards
 
     minx, miny, maxx, maxy = read_wards().total_bounds
     return float(minx), float(miny), float(maxx), float(maxy)

@@ -53,7 +53,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import norm
 
-from .errors import ConfigError
+from phusong.errors import ConfigError
 
 __all__ = [
     "COST231_VALID_MHZ",

@@ -13,9 +13,9 @@ areas of ``L_k ∩ ward`` (``L_k`` = covered by at least ``k`` sites,
 ``k = 1, 2, 5``) are computed analytically for true circles by Green's
 theorem on the footprints' boundaries and the ward edges, one call for "any"
 and one per operator: for discs on circular arcs
-(:func:`phusong.arcs.disc_level_areas`, one disc per site and position, the
+(:func:`phusong.vector.arcs.disc_level_areas`, one disc per site and position, the
 largest radius of its cells), for sectors on circular arcs and radial
-segments (:func:`phusong.wedges.sector_level_areas`, one footprint per site
+segments (:func:`phusong.vector.wedges.sector_level_areas`, one footprint per site
 and position, the union of its cells' true circular wedges). The gap
 polygons are display geometry only: each ward minus the union of the
 area-corrected ``4 quad_segs``-gons (discs, or wedges with the cells' real
@@ -55,7 +55,7 @@ vectorised numpy:
 Nothing is sampled or rasterised: the result equals the overlay of the
 footprint polygons up to floating-point rounding (tests compare it with
 geopandas ``overlay`` and a brute-force arrangement). Footprint polygons are
-area-corrected 128-gons (:mod:`phusong.footprints`), built only for cells that
+area-corrected 128-gons (:mod:`phusong.vector.footprints`), built only for cells that
 reach a solved box. The two methods agree to the polygon error (a few 1e-6 of
 a ward's area with 128-gons, about 1e-7 with 512-gons).
 
@@ -89,9 +89,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .arcs import collapse_sites, disc_level_areas
-from .errors import ConfigError, DataError
-from .footprints import (
+from phusong.errors import ConfigError, DataError
+from phusong.geo import equal_area_crs
+from phusong.schema import ANY_OPERATOR, WARD_COVERAGE_COLUMNS, WGS84
+from phusong.vector.arcs import collapse_sites, disc_level_areas
+from phusong.vector.footprints import (
     DEFAULT_QUAD_SEGS,
     DEFAULT_SECTOR_WIDTH_DEG,
     _projected_xy,
@@ -99,9 +101,7 @@ from .footprints import (
     build_fans,
     fan_parameters,
 )
-from .geo import equal_area_crs
-from .schema import ANY_OPERATOR, WARD_COVERAGE_COLUMNS, WGS84
-from .wedges import sector_level_areas
+from phusong.vector.wedges import sector_level_areas
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ def _site_labels(sites: gpd.GeoDataFrame) -> np.ndarray:
 def _azimuth_width(sites: gpd.GeoDataFrame, model: str, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
     """Azimuth [degrees, NaN = omni] and wedge width [degrees] of every cell.
 
-    The semantics of :func:`phusong.footprints.sector_footprints`: a cell with
+    The semantics of :func:`phusong.vector.footprints.sector_footprints`: a cell with
     an azimuth but no beamwidth gets :data:`DEFAULT_SECTOR_WIDTH_DEG`; omni
     cells (and every cell of ``model="disc"``) get 360°.
     """
@@ -249,7 +249,7 @@ def _azimuth_width(sites: gpd.GeoDataFrame, model: str, crs: CRS) -> tuple[np.nd
         bad = np.isfinite(az) & np.isfinite(width) & (width <= 0)
         if bad.any():
             # sector_footprints raises the detailed DataError listing the rows.
-            from .footprints import sector_footprints
+            from phusong.vector.footprints import sector_footprints
 
             sector_footprints(sites.iloc[np.flatnonzero(bad)], radius_m=1.0, crs=crs)
         width = np.where(np.isfinite(az) & ~np.isfinite(width), DEFAULT_SECTOR_WIDTH_DEG, width)
@@ -603,12 +603,12 @@ def _levels_arcs(
     population_raster,
     min_gap_area_m2: float,
 ) -> _Levels:
-    """Level areas by exact arc integrals (:mod:`phusong.arcs`, :mod:`phusong.wedges`).
+    """Level areas by exact arc integrals (:mod:`phusong.vector.arcs`, :mod:`phusong.vector.wedges`).
 
     One call per group ("any", then each operator) on the group's cells: for
-    discs :func:`phusong.arcs.disc_level_areas` with one disc per site and
+    discs :func:`phusong.vector.arcs.disc_level_areas` with one disc per site and
     position (largest radius), for sectors
-    :func:`phusong.wedges.sector_level_areas` with one footprint (the union of
+    :func:`phusong.vector.wedges.sector_level_areas` with one footprint (the union of
     the cells' wedges) per site and position. Gaps are ``ward − ⋃ footprints``
     with the footprints drawn as area-corrected ``4 quad_segs``-gons (wedges
     with their real azimuths and widths), computed only for wards whose
@@ -812,8 +812,8 @@ def ward_coverage_vector(
         ``site_id`` (``cell_id`` when missing), and for ``model="sector"``
         ``azimuth_deg`` and ``beamwidth_deg``.
     model : {"disc", "sector"}
-        Footprint model (:func:`phusong.footprints.disc_footprints` or
-        :func:`~phusong.footprints.sector_footprints`).
+        Footprint model (:func:`phusong.vector.footprints.disc_footprints` or
+        :func:`~phusong.vector.footprints.sector_footprints`).
     radius_m : float or ndarray, optional
         Footprint radius overriding ``range_m`` (scalar or per cell) [m].
     operators : sequence of str, optional
@@ -835,7 +835,7 @@ def ward_coverage_vector(
         route's footprints, and the gap polygons of the arc route).
     exact_method : {"auto", "arcs", "polygons"}, default "auto"
         ``"arcs"``: analytic areas of true circles and wedges
-        (:mod:`phusong.arcs` for discs, :mod:`phusong.wedges` for sectors),
+        (:mod:`phusong.vector.arcs` for discs, :mod:`phusong.vector.wedges` for sectors),
         for either model, only without ``population_raster``.
         ``"polygons"``: the quadtree + polygon arrangement of the footprint
         polygons. ``"auto"``: arcs when they apply and every site has all its

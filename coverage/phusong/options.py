@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from phusong.errors import ConfigError
 
 #: Default output folder of ``phusong audit``.
 DEFAULT_OUT = "phusong-audit"
@@ -207,7 +207,7 @@ class AuditOptions:
         The default (99 % of the population by 2030) cites plan 58/KH-UBND;
         any other target is labelled as a custom one, not attributed to the plan.
         """
-        from .goals import Goal
+        from phusong.goals import Goal
 
         default = Goal()
         if (self.goal, self.goal_metric) == (default.target_pct, default.metric):
@@ -252,7 +252,7 @@ class AuditOptions:
 def _scheduler(value: str | None) -> Any:
     if value is None:
         return None
-    from .distributed import parse_scheduler
+    from phusong.raster.distributed import parse_scheduler
 
     return parse_scheduler(value)
 
@@ -328,7 +328,7 @@ def validate_value(key: str, value: Any, spec: Key, *, label: str, base: Path | 
     if spec.choices and text not in spec.choices:
         if key == "model":
             # Full path-loss model names (e.g. "uma_los") are accepted too.
-            from .audit import resolve_model
+            from phusong.audit import resolve_model
 
             try:
                 resolve_model(text)

@@ -8,12 +8,12 @@ points inside the footprints of at least ``k`` distinct sites. A site's
 footprint is the union of its cells' wedges: true circular sectors of radius
 ``r`` spanning the bearings ``azimuth ± width / 2`` (clockwise from north),
 a full disc for a width ≥ 360° or a missing (NaN) azimuth — the semantics of
-:func:`phusong.footprints.sector_footprints`, with true circles instead of
+:func:`phusong.vector.footprints.sector_footprints`, with true circles instead of
 polygons. Nothing is polygonised or sampled.
 
 Method
 ------
-This is :mod:`phusong.arcs` generalised from circles to star-shaped
+This is :mod:`phusong.vector.arcs` generalised from circles to star-shaped
 footprints with straight sides.
 
 0. Footprints. The cells of one site at one position share a centre, so the
@@ -24,7 +24,7 @@ footprints with straight sides.
    counter-clockwise) and *radial segments* at the jumps of ``R``, from
    ``c + R(θ⁻) u(θ)`` to ``c + R(θ⁺) u(θ)``. A point ``p`` is inside iff
    ``|p − c| < R(angle of p − c)``: one lookup in a sorted table.
-1. Pruning, as in :mod:`phusong.arcs`: a grid counts, per cell, the sites
+1. Pruning, as in :mod:`phusong.vector.arcs`: a grid counts, per cell, the sites
    with a convex part (a wedge of width ≤ 180°, a disc, or the disc of
    radius ``min R``) that contains the whole cell; boundary pieces whose
    sampled lower bound of the depth reaches ``max_level`` get no events.
@@ -79,7 +79,7 @@ Segment ``P(u) = P0 + u d`` from ``u1`` to ``u2``: ``½ (u2 − u1) (P0 × d)``.
 Coordinates are taken relative to each polygon's bounding-box centre. Cells
 of one site at *different* positions are separate footprints (counted as
 separate servers where they overlap), as in
-:func:`phusong.arcs.collapse_sites`.
+:func:`phusong.vector.arcs.collapse_sites`.
 
 References
 ----------
@@ -96,8 +96,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from .arcs import DEFAULT_MAX_LEVEL, TWO_PI, _edges, _local_frame, _min_bound_along
-from .footprints import DEFAULT_SECTOR_WIDTH_DEG
+from phusong.vector.arcs import DEFAULT_MAX_LEVEL, TWO_PI, _edges, _local_frame, _min_bound_along
+from phusong.vector.footprints import DEFAULT_SECTOR_WIDTH_DEG
 
 #: Parameter margin for crossings [-]: extra splits are harmless, missing ones are not.
 _TOL_U = 1e-9
@@ -535,7 +535,7 @@ def _sweep(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort events by (owner, position) exactly; return the order, owners and running depth.
 
-    Like :func:`phusong.arcs._sorted_sweep` but with a lexicographic sort, so that
+    Like :func:`phusong.vector.arcs._sorted_sweep` but with a lexicographic sort, so that
     close positions of high-numbered owners are never merged by rounding.
     """
     order = np.lexsort((pos, owner))
@@ -685,7 +685,7 @@ def sector_level_areas(
         NaN = omni cell (a full disc).
     width_deg : ndarray
         Wedge opening [degrees]; ≥ 360 = a full disc, NaN (with an azimuth)
-        = :data:`phusong.footprints.DEFAULT_SECTOR_WIDTH_DEG`; cells with a
+        = :data:`phusong.vector.footprints.DEFAULT_SECTOR_WIDTH_DEG`; cells with a
         width ≤ 0 cover nothing and are ignored.
     polygons : ndarray of shapely (Multi)Polygon
         Polygons in the same CRS (e.g. wards); each is measured on its own.
@@ -703,7 +703,7 @@ def sector_level_areas(
     -----
     See the module docstring for the method, the degenerate cases and the
     formulas. With every width ≥ 360° the result equals
-    :func:`phusong.arcs.disc_level_areas` of the per-site discs (up to rounding).
+    :func:`phusong.vector.arcs.disc_level_areas` of the per-site discs (up to rounding).
     """
     polygons = np.asarray(polygons, dtype=object)
     n_poly = len(polygons)
