@@ -7,11 +7,27 @@ Pages import from here and from :mod:`strings`; they compute nothing. Caching:
   slider never recomputes coverage;
 - :func:`judged` re-judges a cached audit against a goal with the library's
   own goal functions (cheap), cached per goal;
-- :func:`ward_map` caches the folium map per audit and goal, so a rerun does
-  not rebuild it.
 - :func:`plan` (``run_plan``: propose new sites and re-audit) is cached on
   the inputs, the model settings, the plan options and the candidate upload;
   the Plan page calls it only after its button was pressed.
+
+Which cache holds what (sizes measured on the shipped sample network):
+
+- tables and file bytes (wards, validated sites, operators, report files) are
+  ``st.cache_data``: every caller gets its own copy, so a page can never
+  change what another session sees. Entries derived from the inputs expire
+  after :data:`DATA_TTL_S`.
+- :class:`~phusong.audit.AuditResult` and :class:`~phusong.plan.PlanRun` are
+  ``st.cache_resource``, shared between sessions and treated as read-only.
+  ``st.cache_data`` would pickle a copy on every rerun: cheap for a
+  footprint-route audit (3.3 MB, about 0.02 s each way) but not for a
+  raster-route audit (the grid: 626 MB at 20 m, 2.2 s to pickle and 2.3 s to
+  unpickle) nor for a plan (19 MB, 0.36 s and 0.45 s).
+- folium maps are not cached: ``st_folium`` renders a map and renames its
+  elements in place, so a map object can be shown only once, and a map does
+  not pickle (its style functions are lambdas). :func:`ward_map`,
+  :func:`compare_map` and :func:`plan_map` build a new one from the cached
+  result on each run (about 0.2 s; ``st_folium`` then takes about 0.6 s).
 
 Uploads are identified by the SHA-256 of their bytes (:class:`InputFile`),
 never by the bytes themselves, so hashing a cache key stays cheap.
@@ -35,18 +51,13 @@ import pandas as pd
 import streamlit as st
 from strings import t
 
-from phusong.audit import (
-    MODEL_CHOICES,
-    VECTOR_MODELS,
-    AuditParams,
-    AuditResult,
-    PlanRun,
-    run_audit,
-    run_plan,
-)
+from phusong.audit import AuditParams, AuditResult, run_audit
 from phusong.errors import ConfigError, DataError, PhusongError
 from phusong.goals import Goal
+from phusong.models import FOOTPRINT_MODELS as VECTOR_MODELS
+from phusong.models import MODEL_CHOICES
 from phusong.output.maps import embed_assets
+from phusong.plan import PlanRun, run_plan
 
 # --------------------------------------------------------------------------- inputs
 
@@ -112,7 +123,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """What the Plan page asks of the planner (see :func:`phusong.audit.run_plan`).
+    """What the Plan page asks of the planner (see :func:`phusong.plan.run_plan`).
 
     ``target_pct`` [%] is population-weighted; with ``budget`` set the plan is
     the best coverage with at most that many new sites and the target is only
@@ -140,6 +151,11 @@ HASH_FUNCS: dict[Any, Callable[[Any], Any]] = {
 }
 
 DEFAULT_GOAL = Goal()
+
+#: How long tables and files derived from the inputs stay cached [s]. Inputs are
+#: content-addressed, so entries never go stale; the limit only frees memory
+#: once the sessions that used them have gone.
+DATA_TTL_S = 3600
 
 # Session-state keys (prefix = page that owns them; "model_" = Model page,
 # "goal_" = the sidebar, "data_" = Data page, "cmp_" = Compare page).
@@ -226,7 +242,7 @@ def guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 # --------------------------------------------------------------------------- cached calls
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=1, show_spinner=False)
 def shipped_wards() -> gpd.GeoDataFrame:
     """The shipped Hà Nội wards."""
     from phusong.io.wards import read_wards
@@ -234,7 +250,7 @@ def shipped_wards() -> gpd.GeoDataFrame:
     return read_wards()
 
 
-@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
+@st.cache_data(max_entries=8, ttl=DATA_TTL_S, show_spinner=False, hash_funcs=HASH_FUNCS)
 def wards_table(wards: InputFile | None) -> gpd.GeoDataFrame:
     """Ward table from an upload (or the shipped wards)."""
     if wards is None:
@@ -244,7 +260,7 @@ def wards_table(wards: InputFile | None) -> gpd.GeoDataFrame:
     return read_wards(wards.open())
 
 
-@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
+@st.cache_data(max_entries=8, ttl=DATA_TTL_S, show_spinner=False, hash_funcs=HASH_FUNCS)
 def read_sites(sites: InputFile, wards: InputFile | None, radio: tuple[str, ...] | None):
     """Read and validate uploaded sites: ``(sites, ValidationReport)``."""
     from phusong.io.sites import read_sites as _read
@@ -252,6 +268,8 @@ def read_sites(sites: InputFile, wards: InputFile | None, radio: tuple[str, ...]
     return _read(sites.open(), radio=list(radio) if radio else None, study_area=wards_table(wards))
 
 
+# AuditResult and PlanRun caches are st.cache_resource: a copy per rerun would cost up
+# to 2.3 s for a raster-route audit (see the module docstring).
 @st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
 def audit(
     sites: InputFile | None,
@@ -294,7 +312,6 @@ def judged(
     return with_goal(audit(sites, wards, raster, settings), goal)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=HASH_FUNCS)
 def ward_map(
     sites: InputFile | None,
     wards: InputFile | None,
@@ -302,22 +319,10 @@ def ward_map(
     settings: Settings,
     goal: Goal,
 ) -> folium.Map:
-    """The folium map of the judged audit (cached per audit and goal)."""
+    """A new folium map of the judged audit (the audit itself is cached), for :func:`show_map`."""
     from phusong.output.maps import audit_map
 
     return embed_assets(audit_map(judged(sites, wards, raster, settings, goal), goal=goal))
-
-
-def map_key(
-    sites: InputFile | None,
-    wards: InputFile | None,
-    raster: InputFile | None,
-    settings: Settings,
-    goal: Goal,
-) -> str:
-    """A text key naming an audit and goal (for caches keyed by text)."""
-    files = "|".join(_file_key(f) for f in (sites, wards, raster))
-    return f"{files}|{dataclasses.astuple(settings)}|{dataclasses.astuple(goal)}"
 
 
 @st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
@@ -351,16 +356,11 @@ def candidate_frame_audit(
     return with_goal(base, goal)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _compare_map_cached(_base: AuditResult, _other: AuditResult, key: str, goal_key: tuple):
-    from phusong.output.maps import compare_map
+def compare_map(base: AuditResult, other: AuditResult) -> folium.Map:
+    """A new per-ward change map of two judged audits, for :func:`show_map`."""
+    from phusong.output.maps import compare_map as _compare_map
 
-    return embed_assets(compare_map(_base, _other, goal=_base.params.goal))
-
-
-def compare_map(base: AuditResult, other: AuditResult, key: str) -> folium.Map:
-    """Per-ward change map, cached by the caller's ``key`` (inputs + goal)."""
-    return _compare_map_cached(base, other, key, dataclasses.astuple(base.params.goal))
+    return embed_assets(_compare_map(base, other, goal=base.params.goal))
 
 
 def ward_change(base: AuditResult, other: AuditResult) -> pd.DataFrame:
@@ -449,12 +449,12 @@ def plan(
     )
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _plan_map_cached(_run: PlanRun, key: str) -> folium.Map:
-    from phusong.output.report import plan_map as _plan_map
+def plan_map(run: PlanRun) -> folium.Map:
+    """A new map of the re-audit with the proposed sites on top, for :func:`show_map`."""
+    from phusong.output.plan import plan_map as _plan_map
 
-    m = _plan_map(_run)
-    new = _run.plan.sites
+    m = _plan_map(run)
+    new = run.plan.sites
     if len(new):  # open on the proposed sites (padded by about 1 km), not the whole city
         w, s, e, n = new.total_bounds
         pad = 0.01
@@ -462,14 +462,9 @@ def _plan_map_cached(_run: PlanRun, key: str) -> folium.Map:
     return embed_assets(m)
 
 
-def plan_map(run: PlanRun, key: str) -> folium.Map:
-    """The re-audit's ward map with the proposed sites on top, cached by ``key``."""
-    return _plan_map_cached(run, key)
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=4, ttl=DATA_TTL_S, show_spinner=False)
 def _plan_files(_run: PlanRun, key: str) -> dict[str, bytes]:
-    from phusong.output.report import render_plan_outputs
+    from phusong.output.bundle import render_plan_outputs
 
     return render_plan_outputs(_run)
 
@@ -481,7 +476,7 @@ def plan_files(run: PlanRun, key: str) -> dict[str, bytes]:
 
 def plan_curve(run: PlanRun) -> pd.DataFrame:
     """Sites added → population coverage: the planner's curve and the audited points."""
-    from phusong.output.report import plan_curve_table
+    from phusong.output.plan import plan_curve_table
 
     return plan_curve_table(run)
 
@@ -507,15 +502,15 @@ def ward_table_frame(result: AuditResult) -> pd.DataFrame:
     return table.sort_values([short, "ward_id"], ascending=[False, True], kind="mergesort")
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=4, ttl=DATA_TTL_S, show_spinner=False)
 def _outputs(_result: AuditResult, key: str) -> dict[str, bytes]:
-    from phusong.output.report import render_outputs
+    from phusong.output.bundle import render_outputs
 
     return render_outputs(_result)
 
 
 def outputs(result: AuditResult, key: str) -> dict[str, bytes]:
-    """Every file of the CLI's report folder as bytes (``phusong.output.report``), cached by ``key``."""
+    """Every file of the CLI's report folder as bytes (``phusong.output.bundle``), cached by ``key``."""
     return _outputs(result, key)
 
 
@@ -523,16 +518,16 @@ def geotiff(result: AuditResult) -> bytes | None:
     """``coverage.tif`` of a raster-route audit (as the CLI writes it), or ``None``."""
     if result.grid is None:
         return None
-    from phusong.output.report import _write_raster
+    from phusong.io.outputs import write_coverage_raster
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = _write_raster(Path(tmp), result)
+        path = write_coverage_raster(Path(tmp), result)
         return path.read_bytes() if path is not None else None
 
 
 def map_html(m: folium.Map) -> bytes:
     """The map as one self-contained HTML file (as the CLI writes ``map.html``)."""
-    from phusong.output.report import map_html as _map_html
+    from phusong.output.bundle import map_html as _map_html
 
     return _map_html(m)
 
@@ -561,7 +556,7 @@ __all__ = [
 
 def settings_label(settings: Settings) -> str:
     """Which model and threshold produce the figures (the library's own label)."""
-    from phusong.audit import resolve_model
+    from phusong.models import resolve_model
 
     try:
         model = resolve_model(settings.model)
@@ -574,7 +569,7 @@ def settings_label(settings: Settings) -> str:
     ).describe()
 
 
-@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=HASH_FUNCS)
+@st.cache_data(max_entries=8, ttl=DATA_TTL_S, show_spinner=False, hash_funcs=HASH_FUNCS)
 def operators_present(sites: InputFile | None, wards: InputFile | None) -> list[str]:
     """Operators in the site data (any radio), for the operator filter."""
     from phusong.io.sites import read_sites as _read
@@ -597,105 +592,39 @@ def standalone_map(result: AuditResult) -> folium.Map:
 # --------------------------------------------------------------------------- map display
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _component_args(
-    _m: folium.Map, cache_key: str, bounds: tuple[float, float, float, float]
-) -> dict[str, Any]:
-    """What ``st_folium`` sends to its front end, computed once per map.
-
-    Mirrors ``streamlit_folium.st_folium`` (0.27): rendering a big map to its
-    Leaflet script takes about 0.35 s, too slow to repeat on every rerun.
-    """
-    import branca
-    import streamlit_folium as sf
-
-    m = _m
-    m.get_root().render()
-    m.render()
-    html = sf._get_html(m)
-    header = sf._get_header(m)
-    leaflet = sf._get_map_string(m)
-    css: list[str] = []
-    js: list[str] = []
-    stack: list[Any] = [m]
-    while stack:
-        el = stack.pop(0)
-        if isinstance(el, branca.colormap.ColorMap):
-            js[:0] = [
-                "https://d3js.org/d3.v4.min.js",
-                "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js",
-            ]
-        css.extend(href for _, href in getattr(el, "default_css", []))
-        js.extend(src for _, src in getattr(el, "default_js", []))
-        stack.extend(getattr(el, "_children", {}).values())
-    w, s, e, n = bounds
-    return {
-        "script": leaflet,
-        "header": header,
-        "html": html,
-        "id": sf.get_full_id(m),
-        "css_links": list(dict.fromkeys(css)),
-        "js_links": list(dict.fromkeys(js)),
-        "bounds": {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
-        "zoom": m.options.get("zoom"),
-    }
-
-
 def show_map(
-    m: folium.Map,
-    cache_key: str,
-    bounds: tuple[float, float, float, float],
-    *,
-    key: str,
-    height: int,
-    returned_objects: list[str],
-) -> dict[str, Any] | None:
-    """Show a folium map like ``st_folium`` but render it only once per ``cache_key``.
+    m: folium.Map, *, key: str, height: int, returned_objects: list[str]
+) -> dict[str, Any]:
+    """Show a folium map with streamlit-folium's public ``st_folium``.
 
-    ``bounds`` (min lon, min lat, max lon, max lat) is what the map shows first
-    (folium's own ``get_bounds`` walks every vertex).
+    Parameters
+    ----------
+    m : folium.Map
+        A map built for this call (:func:`ward_map`, :func:`compare_map`,
+        :func:`plan_map`): ``st_folium`` renders it and renames its elements in
+        place, so a map object can be shown only once.
+    key : str
+        Stable widget key (prefixed per page); the component keeps its state
+        across reruns as long as the map's script is the same.
+    height : int
+        Height [px]; the map takes the container's width.
+    returned_objects : list of str
+        What the browser sends back (``st_folium`` names such as
+        ``"last_active_drawing"``); keep it short, every listed interaction
+        reruns the page. ``[]`` for a map that only displays.
 
-    Falls back to ``st_folium`` itself if streamlit-folium's internals change.
+    Returns
+    -------
+    dict
+        The returned objects (empty before any interaction, and for ``[]``).
     """
-    import streamlit_folium as sf
+    from streamlit_folium import st_folium
 
-    try:
-        args = _component_args(m, cache_key, bounds)
-        component = sf._component_func
-    except AttributeError:
-        return sf.st_folium(
-            m, key=key, height=height, use_container_width=True, returned_objects=returned_objects
-        )
-    defaults = {
-        "last_active_drawing": None,
-        "last_object_clicked": None,
-        "last_clicked": None,
-        "bounds": args["bounds"],
-        "zoom": args["zoom"],
-    }
-    hash_key = sf.generate_js_hash(args["script"], key, False)
-
-    def on_change() -> None:
-        st.session_state[key] = st.session_state.get(hash_key, {})
-
-    return component(
-        script=args["script"],
-        header=args["header"],
-        html=args["html"],
-        id=args["id"],
-        key=hash_key,
+    out = st_folium(
+        m,
+        key=key,
         height=height,
-        width=None,
+        use_container_width=True,
         returned_objects=returned_objects,
-        default={k: v for k, v in defaults.items() if k in returned_objects},
-        zoom=None,
-        center=None,
-        feature_group=None,
-        return_on_hover=False,
-        layer_control=None,
-        pixelated=False,
-        css_links=args["css_links"],
-        js_links=args["js_links"],
-        on_change=on_change,
-        wrap_longitude=False,
     )
+    return dict(out or {})

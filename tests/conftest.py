@@ -9,7 +9,15 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from hypothesis import settings
 from shapely.geometry import box
+
+# Hypothesis: "ci" (the default, used by ./dev test and CI) is derandomised, so
+# a run is reproducible and a failure repeats; "explore" draws new examples
+# each run (HYPOTHESIS_PROFILE=explore ./dev test -m "not slow").
+settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # A UTM zone that holds Hà Nội: handy for building metric test geometries.
 UTM48N = "EPSG:32648"

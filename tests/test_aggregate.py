@@ -191,11 +191,15 @@ def test_unknown_model():
         ward_coverage_vector(square_ward(), cells([(X0, Y0)], 1.0), model="hata")
 
 
-def test_zero_population_gives_zero_percent_not_nan():
+def test_zero_population_gives_nan_percent():
+    # 0 people: the population coverage is undefined (NaN), as in the raster routes
+    # (phusong.coverage_table); every other figure is a number.
     wards = square_ward(population=0.0)
-    r = row(ward_coverage_vector(wards, cells([(X0, Y0)], 500.0)))
-    assert r["population_coverage_pct"] == 0
-    assert not ward_coverage_vector(wards, cells([(X0, Y0)], 500.0)).table.isna().any().any()
+    res = ward_coverage_vector(wards, cells([(X0, Y0)], 500.0))
+    r = row(res)
+    assert np.isnan(r["population_coverage_pct"])
+    assert r["population"] == 0 and r["covered_population"] == 0
+    assert not res.table.drop(columns="population_coverage_pct").isna().any().any()
 
 
 def test_no_sites():

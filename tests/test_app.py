@@ -170,6 +170,73 @@ def test_ward_detail_selection(small, expected):
     assert any(md.value == f"### {row['name']}" for md in at.markdown)
 
 
+def _map_args(at: AppTest) -> dict:
+    """What the app sent to the map component (streamlit-folium's ``st_folium``)."""
+    maps = at.get("component_instance")
+    assert len(maps) == 1
+    assert maps[0].proto.component_name == "streamlit_folium.st_folium"
+    return json.loads(maps[0].proto.json_args)
+
+
+def test_map_click_picks_the_ward(small, expected):
+    at = _app(small).run()
+    args = _map_args(at)
+    assert args["returned_objects"] == ["last_active_drawing"]
+    # Offline: Leaflet and its plugins are embedded, nothing is fetched from a CDN.
+    links = [*args["js_links"], *args["css_links"]]
+    assert links and all(link.startswith("data:") for link in links)
+    row = expected.wards.iloc[5]
+    assert at.selectbox(key="ov_ward").value != str(row["ward_id"])
+    # A click on a ward: the component's value, as the browser sends it.
+    at.session_state[args["key"]] = {
+        "last_active_drawing": {"properties": {"ward_id": str(row["ward_id"])}}
+    }
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="ov_ward").value == str(row["ward_id"])
+    assert any(md.value == f"### {row['name']}" for md in at.markdown)
+    # The map keeps its identity across reruns (no remount, no lost state).
+    assert _map_args(at)["key"] == args["key"]
+
+
+def test_cached_tables_are_copies():
+    """Tables come from st.cache_data: changing one a caller got does not change the cache."""
+    first = services.wards_table(None)
+    first["name"] = "changed"
+    again = services.wards_table(None)
+    assert not (again["name"] == "changed").any()
+
+
+def test_services_use_no_private_api():
+    """No private name of phusong or streamlit-folium is imported or used by the app."""
+    import ast
+
+    problems = []
+    for path in [APP.parent / "services.py", APP, *sorted((APP.parent / "app_pages").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    modules[a.asname or a.name] = a.name
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.startswith(("phusong", "streamlit_folium")):
+                    problems += [
+                        f"{path.name}: from {node.module} import {a.name}"
+                        for a in node.names
+                        if a.name.startswith("_")
+                    ]
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and modules.get(node.value.id, "").startswith(("phusong", "streamlit_folium"))
+                and node.attr.startswith("_")
+            ):
+                problems.append(f"{path.name}: {node.value.id}.{node.attr}")
+    assert not problems, problems
+
+
 def test_data_page_reports_rejected_rows(counted):
     bad = services.InputFile.from_bytes("bad_sites.csv", _bad_sites_csv())
     at = _app(bad)
@@ -268,7 +335,7 @@ def central_wards() -> services.InputFile:
 
 
 def _direct_plan(sites: services.InputFile, wards: services.InputFile, **kwargs):
-    from phusong.audit import run_plan
+    from phusong.plan import run_plan
 
     return run_plan(sites.open(), wards.open(), **kwargs)
 

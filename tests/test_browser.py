@@ -3,9 +3,9 @@
 Starts ``streamlit run app/streamlit_app.py`` on a free port, opens the
 overview (map and headline figures), uploads a sites file with bad rows on the
 Data page and checks the validation report, then plans 10 new sites and sends
-them to Compare. Screenshots go to
-``tests/artifacts/`` (git-ignored) and the overview to
-``docs/screenshot-overview.png`` (used by the README).
+them to Compare. Screenshots go to ``tests/artifacts/`` (git-ignored), never
+over tracked files; the README's screenshots are copied from there by hand
+after looking at them.
 """
 
 from __future__ import annotations
@@ -167,8 +167,6 @@ def test_overview_then_upload(server, page, tmp_path):
     assert frame.locator(".phusong-synthetic").count() == 1
     page.wait_for_timeout(1500)  # let tiles (if reachable) and fonts settle
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
-    (ROOT / "docs").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "docs" / "screenshot-overview.png"))
     (ARTIFACTS / "timings.txt").write_text(f"first map {first_map_s:.1f} s\n")
 
     # Warm rerun: the goal slider answers without recomputing coverage.
@@ -244,8 +242,8 @@ def test_plan_then_compare(server, page):
 def test_cli_map_works_offline(page, tmp_path):
     """``map.html`` opens from disk with every network request refused (tiles aside, nothing is missing)."""
     import phusong
+    from phusong.io.outputs import write_outputs
     from phusong.io.sites import sample_sites_path
-    from phusong.output.report import write_outputs
 
     paths = write_outputs(phusong.run_audit(sample_sites_path("sheet")), tmp_path / "audit")
     context = page.context.browser.new_context(viewport={"width": 1200, "height": 900})

@@ -188,6 +188,35 @@ def test_tiled_equals_zonal_on_full_raster(case):
     assert 0 < got["area_coverage_pct"].max() and got["area_coverage_pct"].min() < 100
 
 
+def test_a_ward_with_no_people_has_an_undefined_population_coverage_in_every_route(case):
+    # One table builder (phusong.coverage_table) for the three routes: 0 people gives
+    # a NaN population percentage (undefined), never 0 %; the other figures stay numbers.
+    from phusong.raster.zonal import ward_coverage_raster
+    from phusong.vector.aggregate import ward_coverage_vector
+
+    wards, sites, grid = case
+    wards = wards.copy()
+    wards.loc[wards.index[0], "population"] = 0.0
+    full = compute_grid(sites, grid, model="uma_nlos", link_budget=BUDGET)
+    tables = {
+        "raster": ward_coverage_raster(wards, full).table,
+        "tiled": ward_coverage_tiled(wards, sites, grid, model="uma_nlos", link_budget=BUDGET),
+    }
+    points = gpd.GeoDataFrame(
+        sites.assign(range_m=800.0),
+        geometry=gpd.points_from_xy(sites["lon_deg"], sites["lat_deg"]),
+        crs="EPSG:4326",
+    )
+    tables["vector"] = ward_coverage_vector(wards, points, model="disc").table
+    numbers = [c for c in NUMERIC if c != "population_coverage_pct"]
+    for route, table in tables.items():
+        first = table["ward_id"] == "W0"
+        assert table.loc[first, "population_coverage_pct"].isna().all(), route
+        assert (table.loc[first, ["population", "covered_population"]] == 0).all().all(), route
+        assert table.loc[~first, "population_coverage_pct"].notna().all(), route
+        assert not table[numbers].isna().any().any(), route
+
+
 def test_tiling_invariance_32_vs_256(case):
     wards, sites, grid = case
     a = ward_coverage_tiled(wards, sites, grid, model="uma_nlos", link_budget=BUDGET, tile_px=32)
@@ -370,7 +399,7 @@ def test_population_raster_matches_zonal(case, population_tif):
         population=population_tif,
     )  # fmt: skip
     # Areas do not depend on the tiling; people do, slightly: GDAL's resampling
-    # (zonal.population_on_grid, run per tile) approximates the reprojection
+    # (phusong.io.population.population_on_grid, run per tile) approximates the reprojection
     # per destination extent (≤ 1/8 source pixel), which moves a little weight.
     area_cols = [c for c in NUMERIC if "area" in c]
     np.testing.assert_allclose(tiled[area_cols], ref[area_cols], rtol=1e-9, atol=1e-9)

@@ -19,6 +19,7 @@ from shapely.geometry import box
 
 from phusong import propagation as prop
 from phusong.errors import ConfigError, DataError
+from phusong.io.rasters import write_cog
 from phusong.propagation import LinkBudget
 from phusong.raster.grid import (
     GridResult,
@@ -27,7 +28,6 @@ from phusong.raster.grid import (
     compute_grid,
     compute_tile,
     prepare_cells,
-    write_cog,
 )
 from phusong.schema import WGS84
 

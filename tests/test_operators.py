@@ -41,7 +41,7 @@ def test_mnc_table_agrees_with_the_mcc_mnc_list_file():
 
 
 def test_spectrum_from_facts():
-    # FACTS.md: Viettel 2500–2600 MHz (n41) + 700 MHz (n28); VinaPhone 3700–3800 (n78);
+    # docs/sources.md: Viettel 2500–2600 MHz (n41) + 700 MHz (n28); VinaPhone 3700–3800 (n78);
     # MobiFone 3800–3900 (n77).
     vt = ops.carrier_for("Viettel")
     assert (vt.band, vt.low_mhz, vt.high_mhz, vt.centre_mhz) == ("n41", 2500, 2600, 2550)
@@ -86,7 +86,7 @@ def test_band_for_frequency():
 
 
 def test_default_link_parameters_within_facts_ranges():
-    # FACTS.md link budget: EIRP about 60–68 dBm per carrier.
+    # docs/sources.md link budget: EIRP about 60–68 dBm per carrier.
     assert 60 <= ops.DEFAULT_EIRP_DBM <= 68
     assert ops.DEFAULT_EIRP_DBM == 46 + 20 - 3
     assert 60 <= ops.default_eirp_dbm("n28") <= 68
@@ -95,7 +95,7 @@ def test_default_link_parameters_within_facts_ranges():
 
 
 def _uma_nlos_range_m(fc_ghz, n_rb, eirp_dbm, rsrp_dbm=-110.0, h_bs=25.0, h_ut=1.5):
-    """Independent solve of FACTS.md's 38.901 UMa NLOS for the −110 dBm edge."""
+    """Independent solve of docs/sources.md's 38.901 UMa NLOS for the −110 dBm edge."""
     max_pl = eirp_dbm - 10 * np.log10(12 * n_rb) - rsrp_dbm
 
     def excess(d2d):

@@ -17,7 +17,9 @@ from conftest import finish_cli as finish
 from conftest import start_cli as start
 
 from phusong.cli import EXIT_DATA, EXIT_USAGE, main
-from phusong.output.report import CSV_ENCODING, PLAN_OUTPUT_FILES, PLAN_SHEET_COLUMNS
+from phusong.output.bundle import PLAN_OUTPUT_FILES
+from phusong.output.plan import PLAN_SHEET_COLUMNS
+from phusong.output.tables import CSV_ENCODING
 
 #: Three small, partly covered wards of the sample network (94.4 %, 96.4 %, 91.0 %).
 WARD_IDS = ["19338318", "19437095", "19341250"]
@@ -190,7 +192,7 @@ def test_plan_keeps_new_sites_out_of_excluded_zones(sample, few_wards, tmp_path,
     import geopandas as gpd
     import shapely
 
-    from phusong.audit import _sha256
+    from phusong.io.files import sha256_file as _sha256
 
     wards = gpd.read_file(few_wards)
     # exclude the whole first ward (in UTM 48N, to check the CRS is honoured)

@@ -18,6 +18,7 @@ from shapely.geometry import Point, box
 
 from phusong import planning as P
 from phusong.errors import ConfigError
+from phusong.planning import propose as planning_propose
 from phusong.schema import SITE_COLUMNS
 
 # ---------------------------------------------------------------------------
@@ -504,6 +505,10 @@ def test_bad_options_raise_config_error():
         P.propose_sites(inp, method="fastest")
     with pytest.raises(ConfigError, match="target_pct"):
         P.propose_sites(inp, target_pct=120)
+    with pytest.raises(ConfigError, match=r"^demand_cell_m: got"):
+        P.propose_sites(inp, demand_cell_m=0.0)
+    with pytest.raises(ConfigError, match=r"^mip_rel_gap: got"):
+        P.propose_sites(inp, mip_rel_gap=2.0)
 
 
 def test_milp_without_a_solution_falls_back_to_the_greedy(monkeypatch):
@@ -527,7 +532,7 @@ def test_milp_without_a_solution_falls_back_to_the_greedy(monkeypatch):
             n_demand_classes=0,
         )
 
-    monkeypatch.setattr(P, "milp", no_solution)
+    monkeypatch.setattr(planning_propose, "milp", no_solution)
     res = P.propose_sites(inp, budget=3, method="milp")
     assert res.summary["method_used"] == "greedy"
     assert res.summary["milp_status"] == "no_solution"

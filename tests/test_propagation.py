@@ -343,6 +343,48 @@ def test_dispatcher_matches_model_functions():
     assert phusong.path_loss_db is prop.path_loss_db
 
 
+def test_model_function_warns_once_and_never_again():
+    with pytest.warns(ExtrapolationWarning) as record:
+        fn = prop.model_function("hata", 3.5)
+    assert len(record) == 1
+    d = np.array([500.0, 2000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the function itself never warns
+        got = fn(d, 3.5, 30.0, 1.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        assert_allclose(got, prop.cost231_hata_db(d, 3.5, 30.0, 1.5))
+        assert_allclose(got, prop.path_loss_db(d, 3.5, "hata", 30.0, 1.5))
+    assert prop.model_function("uma", 3.5) is prop.model_function("uma_nlos", 3.5)
+
+
+def test_family_modules_reexported():
+    """The package re-exports every public name of its family modules (same objects)."""
+    from phusong.propagation import antenna, fading, linkbudget, los, pathloss
+
+    for module in (antenna, fading, linkbudget, los, pathloss):
+        for name in module.__all__:
+            assert getattr(prop, name) is getattr(module, name), (module.__name__, name)
+            assert name in prop.__all__
+    assert prop.uma_mixed_db is pathloss.uma_mixed_db
+    assert prop.LinkBudget is linkbudget.LinkBudget
+
+
+def test_import_does_not_load_scipy_stats():
+    """scipy.stats takes about a second to import; the margin only needs scipy.special."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, phusong.propagation as p; "
+        "assert 'scipy' not in sys.modules; "
+        "p.LinkBudget(reliability=0.9).margin_db('uma'); "
+        "assert 'scipy.special' in sys.modules; "
+        "assert 'scipy.stats' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_scalar_in_scalar_out():
     got = prop.path_loss_db(100.0, 3.5)
     assert np.ndim(got) == 0 and isinstance(float(got), float)

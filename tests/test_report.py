@@ -1,4 +1,4 @@
-"""Report folder (phusong.output.report): files, figures, determinism, atomic writes."""
+"""Report folder (phusong.output, phusong.io.outputs): files, figures, determinism, atomic writes."""
 
 from __future__ import annotations
 
@@ -12,16 +12,11 @@ import pandas as pd
 import pytest
 
 from phusong.errors import OutputExistsError
-from phusong.output.report import (
-    OUTPUT_FILES,
-    WARD_LEAD_COLUMNS,
-    _pct,
-    format_summary,
-    render_outputs,
-    summary_json,
-    verdict,
-    write_outputs,
-)
+from phusong.io.outputs import write_outputs
+from phusong.output.bundle import OUTPUT_FILES, render_outputs
+from phusong.output.tables import WARD_LEAD_COLUMNS, summary_json
+from phusong.output.text import format_pct as _pct
+from phusong.output.text import format_summary, verdict
 
 TEXT_OUTPUTS = (
     "wards.csv",

@@ -20,10 +20,11 @@ from conftest import HANOI_X, HANOI_Y, UTM48N
 from pyproj import Geod, Transformer
 from shapely.geometry import box
 
-from phusong.audit import PlanRun, run_plan
 from phusong.errors import ConfigError
 from phusong.io.sites import read_sites
-from phusong.output.report import PLAN_SHEET_COLUMNS, csv_bytes, plan_sites_sheet
+from phusong.output.plan import PLAN_SHEET_COLUMNS, plan_sites_sheet
+from phusong.output.tables import csv_bytes
+from phusong.plan import PlanRun, run_plan
 from phusong.schema import SITE_COLUMNS
 
 RADIUS = 600.0
@@ -231,12 +232,68 @@ def test_bad_options(wards, sites):
         run_plan(sites, wards, operator="Nobody")
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("min_spacing_m", -1.0), ("time_limit_s", 0.0), ("target_pct", 120.0), ("budget", -1)],
+)
+def test_bad_option_messages_name_the_argument(wards, sites, name, value):
+    with pytest.raises(ConfigError, match=rf"^{name}: got"):
+        run_plan(sites, wards, **{name: value})
+
+
+def test_keyword_defaults_are_the_option_tables():
+    import inspect
+
+    from phusong.options import PLAN, PLANNER
+    from phusong.planning import propose_sites
+
+    plan = inspect.signature(run_plan).parameters
+    for name in ("min_spacing_m", "method", "max_rounds", "time_limit_s"):
+        assert plan[name].default == PLAN[name].default
+    planner = inspect.signature(propose_sites).parameters
+    for name in ("demand_cell_m", "candidate_spacing_m", "mip_rel_gap"):
+        assert planner[name].default == PLANNER[name].default
+
+
+def test_polygon_candidates_are_read_from_a_zipped_shapefile(tmp_path, wards):
+    import zipfile
+
+    from phusong.plan import load_candidates
+
+    roofs = gpd.GeoDataFrame(
+        {"name": ["R1", "R2"]},
+        geometry=[
+            box(HANOI_X - 1000, HANOI_Y - 100, HANOI_X - 950, HANOI_Y - 50),
+            box(HANOI_X + 900, HANOI_Y + 50, HANOI_X + 960, HANOI_Y + 110),
+        ],
+        crs=UTM48N,
+    )
+    roofs.to_file(tmp_path / "roofs.shp")
+    with zipfile.ZipFile(tmp_path / "roofs.zip", "w") as zf:
+        for part in tmp_path.glob("roofs.*"):
+            if part.suffix != ".zip":
+                zf.write(part, part.name)
+    frame = load_candidates(tmp_path / "roofs.zip", wards)
+    assert len(frame) == 2 and frame.crs.equals(roofs.crs)
+    assert frame.geometry.geom_type.tolist() == ["Polygon", "Polygon"]
+
+
+def test_candidate_file_over_the_size_limit_is_refused(tmp_path):
+    from phusong.errors import DataError
+    from phusong.io.candidates import read_candidate_shapes
+
+    path = tmp_path / "roofs.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(DataError, match="limit"):
+        read_candidate_shapes(path, max_bytes=10)
+
+
 def test_plan_map_defines_the_proposed_layer_before_the_layer_control(topped_up):
     # A layer added after folium's LayerControl is undefined when the control
     # lists it and Leaflet stops with "reading 'setZIndex'" (a blank map).
     import re
 
-    from phusong.output.report import plan_map
+    from phusong.output.plan import plan_map
 
     html = plan_map(topped_up).get_root().render()
     listed = re.search(r'"Proposed new sites \([\d,]+\)" : (feature_group_\w+)', html)

@@ -163,3 +163,50 @@ def test_row_order_does_not_change_the_accepted_set(lats, perm_seed):
     # rows accepted + rejected + filtered = rows read
     _, r = validate_sites(df, study_area=BOUNDS)
     assert r.rows_accepted + r.rows_rejected + r.rows_filtered == r.rows_read == n
+
+
+def test_normalise_column_name():
+    from phusong.io.validation import normalise_column_name
+
+    assert normalise_column_name("Vĩ độ") == "vi_do"
+    assert normalise_column_name(" EIRP (dBm) ") == "eirp_dbm"
+    assert normalise_column_name("Đường-kính.m") == "duong_kinh_m"
+
+
+def test_row_state_rejects_once_and_orders_issues_by_row():
+    from phusong.io.validation.rows import RowState
+
+    table = pd.DataFrame({"lat": ["21.0", "x", "21,5"], "lon": [105.8, 105.9, 106.0]})
+    state = RowState.start(
+        table, {"lat": "lat", "lon": "lon"}, np.array([2, 3, 4]), "t.csv", ["utf-8"]
+    )
+    lat = state.numbers("lat")
+    assert np.isnan(lat[1]) and lat[2] == 21.5
+    assert state.ok.tolist() == [True, False, True]
+    state.reject(np.array([True, False, False]), "lon", "second problem.")
+    state.reject(np.array([0]), "lat", "third problem.")
+    rejected = state.rejected.frame("t.csv", state.rows)
+    assert rejected["row"].tolist() == [2, 2, 3]
+    assert rejected["reason"].tolist()[:2] == ["second problem.", "third problem."]
+    notes = state.notes.frame("t.csv", state.rows)
+    assert notes["reason"].iloc[0] == "utf-8" and pd.isna(notes["row"].iloc[0])
+    assert "decimal comma" in notes["reason"].iloc[1]
+    assert state.ok.tolist() == [False, False, True]
+
+
+def test_check_limits_rejects_out_of_range_and_fills_missing():
+    from phusong.io.validation.link import check_limits
+    from phusong.io.validation.rows import RowState
+
+    table = pd.DataFrame({"h": [30.0, 900.0, np.nan]})
+    state = RowState.start(table, {"height": "h"}, np.array([2, 3, 4]), "t.csv")
+    out = check_limits(state, "height", state.numbers("height"), 25.0, "no height: 25 m used.")
+    assert out.tolist()[0] == 30.0 and out[2] == 25.0
+    assert state.ok.tolist() == [True, False, True]
+    assert state.rejected.frame("t.csv", state.rows)["row"].tolist() == [3]
+    notes = state.notes.frame("t.csv", state.rows)
+    assert notes["reason"].tolist() == ["missing value: 25 m used."]
+    # no column: defaults everywhere and one whole-file note
+    state = RowState.start(table, {}, np.array([2, 3, 4]), "t.csv")
+    assert check_limits(state, "height", None, 25.0, "no height: 25 m used.").tolist() == [25.0] * 3
+    assert state.notes.frame("t.csv", state.rows)["column"].tolist() == ["height_m"]

@@ -15,10 +15,11 @@ from pyproj import CRS, Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
-from phusong.errors import ConfigError
+from phusong.errors import ConfigError, DataError
+from phusong.io.population import population_on_grid
 from phusong.propagation import LinkBudget
 from phusong.raster.grid import GridResult, GridSpec, compute_grid
-from phusong.raster.zonal import population_on_grid, ward_coverage_raster
+from phusong.raster.zonal import ward_coverage_raster
 from phusong.schema import ANY_OPERATOR, WARD_COVERAGE_COLUMNS, WGS84
 
 
@@ -147,6 +148,21 @@ def test_population_raster_in_degrees_is_conserved(tmp_path, square_ward):
     expected = 7.0 / abs(pix) * r["area_km2"] * 1e6
     assert r["population"] == pytest.approx(expected, rel=0.01)
     assert r["population_coverage_pct"] == pytest.approx(100.0)
+
+
+def test_unreadable_or_negative_population_raster_is_a_data_error(tmp_path):
+    bad = tmp_path / "people.tif"
+    bad.write_text("not a raster", encoding="utf-8")
+    with pytest.raises(DataError, match="could not read the population raster"):
+        population_on_grid(bad, TINY)
+    path = tmp_path / "negative.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32",
+        crs=TINY.crs.to_wkt(), transform=TINY.transform,
+    ) as dst:  # fmt: skip
+        dst.write(np.full((1, 2, 2), -1.0, dtype="float32"))
+    with pytest.raises(DataError, match="negative"):
+        population_on_grid(path, TINY)
 
 
 def test_disc_pi_over_four_and_gaps(square_ward):

@@ -89,19 +89,9 @@ c3.metric(
     delta=other.summary["wards_meeting_goal"] - base.summary["wards_meeting_goal"],
 )
 
-key = "|".join(
-    [
-        services.HASH_FUNCS[services.InputFile](sites) if sites else "sample",
-        str(candidate.get("key", "")),
-        repr(settings),
-        repr(goal),
-    ]
-)
-cmap = services.guarded(services.compare_map, base, other, key)
+cmap = services.guarded(services.compare_map, base, other)
 if cmap is not None:
-    services.show_map(
-        cmap, key, tuple(base.wards.total_bounds), key="cmp_map", height=520, returned_objects=[]
-    )
+    services.show_map(cmap, key="cmp_map", height=520, returned_objects=[])
 
 st.subheader(t("cmp_table"))
 change = services.ward_change(base, other)

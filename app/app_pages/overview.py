@@ -81,27 +81,34 @@ with left:
     fmap = services.guarded(services.ward_map, *inputs, goal)
     if fmap is not None:
         out = services.show_map(
-            fmap,
-            services.map_key(*inputs, goal),
-            tuple(result.wards.total_bounds),
-            key="ov_map",
-            height=600,
-            returned_objects=["last_active_drawing"],
+            fmap, key="ov_map", height=600, returned_objects=["last_active_drawing"]
         )
-        drawing = (out or {}).get("last_active_drawing") or {}
+        drawing = out.get("last_active_drawing") or {}
         clicked = str((drawing.get("properties") or {}).get("ward_id") or "")
         if clicked in names and clicked != st.session_state.get("ov_last_click"):
             st.session_state["ov_last_click"] = clicked
             st.session_state["ov_ward"] = clicked
     st.caption(t("map_help"))
 
-with right:
+
+@st.fragment
+def ward_detail(result: services.AuditResult, names: dict[str, str]) -> None:
+    """Show the chosen ward's figures.
+
+    A fragment: picking another ward reruns only this part, not the page with
+    its map (``st_folium`` renders the map anew on every page run, about 0.6 s).
+    """
+    wards = result.wards
     st.subheader(t("ward_detail"))
     order = list(wards["ward_id"].astype(str))  # ranked: the ward holding the city back first
     if st.session_state.get("ov_ward") not in names:
         st.session_state["ov_ward"] = order[0]
     ward_id = st.selectbox(
-        t("ward_pick"), order, format_func=names.get, key="ov_ward", help=t("ward_click_hint")
+        t("ward_pick"),
+        order,
+        format_func=names.__getitem__,
+        key="ov_ward",
+        help=t("ward_click_hint"),
     )
     row = wards[wards["ward_id"].astype(str) == ward_id].iloc[0]
     st.markdown(f"### {row['name']}")
@@ -153,6 +160,11 @@ with right:
         .properties(height=150),
         width="stretch",
     )
+
+
+with right:
+    ward_detail(result, names)
+
 
 # ---- ward table and distribution
 st.subheader(t("ward_table"))

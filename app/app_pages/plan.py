@@ -1,6 +1,6 @@
 """Plan: propose new sites that reach the goal, check them by re-auditing, send them to Compare.
 
-Everything is computed by ``phusong.audit.run_plan`` through ``services.plan``
+Everything is computed by ``phusong.plan.run_plan`` through ``services.plan``
 (cached); planning is heavier than an audit, so it runs only when the
 "Propose sites" button is pressed. The request (inputs, settings, options) is
 kept in session state so that the result stays on screen across reruns.
@@ -287,16 +287,9 @@ st.caption(t("plan_curve_help"))
 
 # ---- the map
 st.subheader(t("plan_map"))
-pmap = services.guarded(services.plan_map, run, request.key)
+pmap = services.guarded(services.plan_map, run)
 if pmap is not None:
-    services.show_map(
-        pmap,
-        request.key,
-        tuple(run.before.wards.total_bounds),
-        key="plan_map",
-        height=560,
-        returned_objects=[],
-    )
+    services.show_map(pmap, key="plan_map", height=560, returned_objects=[])
 st.caption(t("plan_map_help"))
 
 # ---- per-ward improvement

@@ -26,8 +26,8 @@ _EXPORTS: dict[str, str] = {
     "AuditResult": "audit",
     "Goal": "goals",
     "LinkBudget": "propagation",
-    "run_plan": "audit",
-    "PlanRun": "audit",
+    "run_plan": "plan",
+    "PlanRun": "plan",
     "propose_sites": "planning",
 }
 

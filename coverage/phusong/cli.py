@@ -3,7 +3,7 @@
 Subcommands live in :data:`COMMANDS`. Each is a :class:`Command` with a
 ``configure(parser)`` that adds its options and a ``run(args) -> int`` that
 calls the library (:func:`phusong.audit.run_audit`,
-:func:`phusong.output.report.write_outputs`, …) and returns the exit status. Adding
+:func:`phusong.io.outputs.write_outputs`, …) and returns the exit status. Adding
 one is a configure function, a run function and one
 ``COMMANDS.append(Command(...))`` line.
 
@@ -30,6 +30,7 @@ from typing import Any
 
 from phusong import __version__
 from phusong.errors import ConfigError, DataError, GoalNotMetError, OutputExistsError, PhusongError
+from phusong.options import AUDIT, PLAN, Option, option_name
 
 PROG = "phusong"
 
@@ -123,108 +124,51 @@ class Progress:
 
 
 # --------------------------------------------------------------------------
-# shared option builders
+# options, derived from phusong.options
 # --------------------------------------------------------------------------
-def _option_adder(p: argparse.ArgumentParser, keys: Mapping[str, Any]) -> Callable[..., None]:
-    """``opt(key, *flags, **kw)``: add the option of a config key, default None.
+_ARGPARSE_TYPES: dict[str, Any] = {"float": float, "int": int}
 
-    Every option defaults to None so that a config file value is overridden
-    only by options actually given; the defaults live in :mod:`phusong.options`.
-    The help text defaults to the key's.
-    """
 
-    def opt(key: str, *flags: str, **kw: Any) -> None:
-        p.add_argument(
-            *(flags or ("--" + key.replace("_", "-"),)),
-            dest=key,
-            default=None,
-            help=kw.pop("help", keys[key].help),
-            **kw,
+def _help_of(key: str, opt: Option) -> str:
+    """Help text of an option, with its default (``%`` escaped for argparse)."""
+    text = opt.help
+    d = opt.default
+    if d is not None and opt.kind not in ("bool",) and "default" not in text:
+        shown = (
+            " ".join(d)
+            if isinstance(d, tuple)
+            else (f"./{d}" if key == "out" else f"{d:g}" if isinstance(d, float) else str(d))
         )
-
-    return opt
-
-
-def _output_options(opt: Callable[..., None], default_out: str, fail_help: str) -> None:
-    """``--out``, ``--overwrite`` and ``--fail-under``, shared by audit and plan."""
-    opt("out", metavar="DIR", help=f"output folder (default ./{default_out})")
-    opt(
-        "overwrite",
-        action="store_const",
-        const=True,
-        help="replace the files of a non-empty output folder",
-    )
-    opt("fail_under", action="store_const", const=True, help=fail_help)
+        text = f"{text} (default {shown})"
+    return text.replace("%", "%%")
 
 
-# --------------------------------------------------------------------------
-# audit
-# --------------------------------------------------------------------------
-def _configure_audit(p: argparse.ArgumentParser) -> None:
-    from phusong.options import AUDIT_KEYS, DEFAULT_OUT
+def add_options(p: argparse.ArgumentParser, table: Mapping[str, Option]) -> None:
+    """Add one command-line option per entry of an options table.
 
-    opt = _option_adder(p, AUDIT_KEYS)
+    Every option defaults to ``None`` so that a config file value is
+    overridden only by options actually given; the defaults live in
+    :mod:`phusong.options` and are shown in ``--help``.
+    """
+    for key, opt in table.items():
+        kw: dict[str, Any] = {"dest": key, "default": None, "help": _help_of(key, opt)}
+        if opt.kind == "bool":
+            kw.update(action="store_const", const=True)
+        else:
+            kw["metavar"] = opt.metavar
+        if opt.kind in _ARGPARSE_TYPES:
+            kw["type"] = _ARGPARSE_TYPES[opt.kind]
+        if opt.kind == "strlist":
+            kw.update(nargs="+", action="extend")
+        p.add_argument(*(opt.flags or (option_name(key),)), **kw)
 
-    opt("sites", metavar="FILE")
-    opt("wards", metavar="FILE")
-    opt(
-        "model",
-        metavar="MODEL",
-        help="coverage model: disc (default), sector, uma, umi, rma, hata or fspl",
-    )
-    opt(
-        "threshold_dbm",
-        type=float,
-        metavar="DBM",
-        help="SS-RSRP coverage threshold [dBm] for path-loss models (default -110)",
-    )
-    opt(
-        "resolution_m",
-        type=float,
-        metavar="M",
-        help="raster resolution [m] for path-loss models (default 20)",
-    )
-    opt("goal", type=float, metavar="PCT", help="coverage target [%%] (default 99)")
-    opt("goal_metric", metavar="METRIC", help="population (default) or area")
-    opt(
-        "operators",
-        "--operator",
-        "--operators",
-        nargs="+",
-        action="extend",
-        metavar="NAME",
-        help="keep only these operators (e.g. --operator Viettel VinaPhone; repeatable)",
-    )
-    opt(
-        "radio",
-        nargs="+",
-        action="extend",
-        metavar="RAT",
-        help="radio technologies to keep (default NR; 'all' keeps every one)",
-    )
-    opt("population_raster", metavar="FILE")
-    opt("radius_m", type=float, metavar="M")
-    opt("indoor_loss_db", type=float, metavar="DB")
-    opt("reliability", type=float, metavar="P")
-    opt("min_gap_area_m2", type=float, metavar="M2")
-    opt("route", metavar="ROUTE", help="auto (default), vector, raster or tiled")
-    opt(
-        "scheduler",
-        metavar="ADDR",
-        help="run raster routes on Dask: processes, a worker count, or tcp://host:8786",
-    )
-    _output_options(opt, DEFAULT_OUT, "exit with status 3 when the goal is not met")
-    p.add_argument(
-        "--config",
-        metavar="FILE",
-        type=Path,
-        help="TOML file with the same keys as these options (threshold_dbm = -105 …); "
-        "options given here override it",
-    )
+
+def _add_output_flags(p: argparse.ArgumentParser, what: str) -> None:
+    """``--json`` and ``--quiet``, shared by audit and plan."""
     p.add_argument(
         "--json",
         action="store_true",
-        help="print summary.json to stdout (and nothing else on stdout)",
+        help=f"print {what} to stdout (and nothing else on stdout)",
     )
     p.add_argument(
         "-q",
@@ -234,12 +178,29 @@ def _configure_audit(p: argparse.ArgumentParser) -> None:
     )
 
 
+# --------------------------------------------------------------------------
+# audit
+# --------------------------------------------------------------------------
+def _configure_audit(p: argparse.ArgumentParser) -> None:
+    add_options(p, AUDIT)
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="TOML file with the same keys as these options (threshold_dbm = -105 …); "
+        "options given here override it",
+    )
+    _add_output_flags(p, "summary.json")
+
+
 def _run_audit(args: argparse.Namespace) -> int:
     from phusong.audit import run_audit
-    from phusong.options import AUDIT_KEYS, resolve_audit_options
-    from phusong.output.report import check_output_dir, format_summary, summary_json, write_outputs
+    from phusong.io.outputs import check_output_dir, write_outputs
+    from phusong.options import resolve_audit_options
+    from phusong.output.tables import summary_json
+    from phusong.output.text import format_summary
 
-    opts = resolve_audit_options({k: getattr(args, k, None) for k in AUDIT_KEYS}, args.config)
+    opts = resolve_audit_options({k: getattr(args, k, None) for k in AUDIT}, args.config)
     kwargs = opts.run_audit_kwargs()
     check_output_dir(opts.out, overwrite=opts.overwrite)  # fail before the long computation
     progress = Progress(enabled=not args.quiet)
@@ -264,87 +225,33 @@ def _run_audit(args: argparse.Namespace) -> int:
 # plan
 # --------------------------------------------------------------------------
 def _configure_plan(p: argparse.ArgumentParser) -> None:
-    from phusong.options import DEFAULT_PLAN_OUT, PLAN_KEYS
+    add_options(p, PLAN)
+    _add_output_flags(p, "plan_summary.json")
 
-    opt = _option_adder(p, PLAN_KEYS)
 
-    opt("sites", metavar="FILE", help="the existing network (any format 'audit' reads)")
-    opt("wards", metavar="FILE")
-    opt(
-        "target",
-        type=float,
-        metavar="PCT",
-        help="population coverage to reach [%%], population-weighted (default 99)",
-    )
-    opt("budget", type=int, metavar="N")
-    opt("candidates", metavar="FILE")
-    opt("min_spacing_m", type=float, metavar="M")
-    opt("excluded", metavar="FILE")
-    opt("method", metavar="METHOD", help="solver: greedy (default), milp or both")
-    opt("operator", metavar="NAME", help="operator of the new sites (default: most cells)")
-    opt(
-        "model",
-        metavar="MODEL",
-        help="coverage model: disc (default), sector, uma, umi, rma, hata or fspl",
-    )
-    opt("threshold_dbm", type=float, metavar="DBM", help="SS-RSRP threshold [dBm] (default -110)")
-    opt("resolution_m", type=float, metavar="M", help="raster resolution [m] (default 20)")
-    opt("radius_m", type=float, metavar="M")
-    opt("max_rounds", type=int, metavar="N", help="most planning rounds (default 3)")
-    opt("time_limit_s", type=float, metavar="S", help="MILP time limit per round [s] (default 60)")
-    _output_options(
-        opt, DEFAULT_PLAN_OUT, "exit with status 3 when the re-audit does not meet the target"
-    )
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="print plan_summary.json to stdout (and nothing else on stdout)",
-    )
-    p.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        help="print nothing but errors (no summary, no progress bar)",
-    )
+#: Plan options whose ``run_plan`` argument has another name.
+_PLAN_ARGS = {"target": "target_pct"}
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    from phusong.audit import run_plan
-    from phusong.options import DEFAULT_PLAN_OUT, PLAN_KEYS, validate_mapping
-    from phusong.output.report import (
-        check_output_dir,
-        format_plan_summary,
-        summary_json,
-        write_plan_outputs,
-    )
+    from phusong.io.outputs import check_output_dir, write_plan_outputs
+    from phusong.options import validate_mapping
+    from phusong.output.tables import summary_json
+    from phusong.output.text import format_plan_summary
+    from phusong.plan import run_plan
 
-    given = {k: getattr(args, k) for k in PLAN_KEYS if getattr(args, k, None) is not None}
-    opts = validate_mapping(given, PLAN_KEYS, label=lambda k: "--" + k.replace("_", "-"))
+    given = {k: getattr(args, k) for k in PLAN if getattr(args, k, None) is not None}
+    opts = validate_mapping(given, PLAN, label=option_name)
     if "sites" not in opts:
         raise ConfigError("sites: no site file given; pass --sites FILE.")
-    out = opts.get("out", Path(DEFAULT_PLAN_OUT))
-    overwrite = bool(opts.get("overwrite", False))
+    out = opts.get("out", PLAN["out"].default)
+    overwrite = bool(opts.get("overwrite", PLAN["overwrite"].default))
     check_output_dir(out, overwrite=overwrite)  # fail before the long computation
-    audit_kwargs = {
-        k: opts[k] for k in ("model", "threshold_dbm", "resolution_m", "radius_m") if k in opts
-    }
+    not_plan_args = ("sites", "wards", "out", "overwrite", "fail_under")
+    kwargs = {_PLAN_ARGS.get(k, k): v for k, v in opts.items() if k not in not_plan_args}
     progress = Progress(enabled=not args.quiet)
     try:
-        run = run_plan(
-            opts["sites"],
-            opts.get("wards"),
-            target_pct=opts.get("target"),
-            budget=opts.get("budget"),
-            candidates=opts.get("candidates"),
-            min_spacing_m=opts.get("min_spacing_m", 0.0),
-            excluded=opts.get("excluded"),
-            operator=opts.get("operator"),
-            method=opts.get("method", "greedy"),
-            max_rounds=opts.get("max_rounds", 3),
-            time_limit_s=opts.get("time_limit_s", 60.0),
-            progress=progress,
-            **audit_kwargs,
-        )
+        run = run_plan(opts["sites"], opts.get("wards"), progress=progress, **kwargs)
     finally:
         progress.close()
     paths = write_plan_outputs(run, out, overwrite=overwrite)
@@ -393,15 +300,16 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
 def _run_validate(args: argparse.Namespace) -> int:
     from phusong.audit import load_sites, load_wards
     from phusong.io.files import atomic_write_bytes
-    from phusong.options import AUDIT_KEYS, validate_mapping
-    from phusong.output.report import csv_bytes, format_validation, validation_table
+    from phusong.options import validate_mapping
+    from phusong.output.tables import csv_bytes, validation_table
+    from phusong.output.text import format_validation
 
     given = {"radio": args.radio} if args.radio is not None else {}
-    radio = validate_mapping(given, {"radio": AUDIT_KEYS["radio"]}, label=lambda k: f"--{k}")
+    radio = validate_mapping(given, {"radio": AUDIT["radio"]}, label=option_name)
     if args.out is not None and args.out.exists() and not args.overwrite:
         raise OutputExistsError(f"{args.out} exists; pass --overwrite to replace it.")
     wards = load_wards(args.wards)
-    _, report = load_sites(args.file, wards, radio.get("radio", ("NR",)))
+    _, report = load_sites(args.file, wards, radio.get("radio", AUDIT["radio"].default))
     print(format_validation(report))
     if args.out is not None:
         atomic_write_bytes(args.out, csv_bytes(validation_table(report)), overwrite=True)
@@ -426,7 +334,7 @@ def _configure_sample(p: argparse.ArgumentParser) -> None:
 
 
 def _run_sample(args: argparse.Namespace) -> int:
-    from phusong.output.report import check_output_dir
+    from phusong.io.outputs import check_output_dir
     from phusong.sample import write_sample
 
     check_output_dir(args.out, overwrite=args.overwrite)

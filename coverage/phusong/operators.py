@@ -8,15 +8,15 @@ Provenance
   04 Viettel, 05 Vietnamobile, 07 Gmobile, 08 I-Telecom, 09 REDDI (an MVNO on
   VinaPhone); 03 (S-Fone) and 06 (EVNTelecom) are withdrawn. The package's
   ``bands`` column is outdated (no 5G) and is not used.
-- The 5G spectrum is from the project's FACTS.md (auction results reported in
+- The 5G spectrum is from docs/sources.md (auction results reported in
   2024-2025): Viettel 2500-2600 MHz (n41, 8 Mar 2024) and 700 MHz (n28, May
   2025); VinaPhone 3700-3800 MHz (n78, 19 Mar 2024); MobiFone 3800-3900 MHz
-  (n77 only, above n78's 3800 MHz edge, 9 Jul 2024). FACTS.md does not give
+  (n77 only, above n78's 3800 MHz edge, 9 Jul 2024). The sources do not give
   Viettel's exact 700 MHz block: the 2×10 MHz FDD block 703-713 / 758-768 MHz
   is assumed (downlink centre 763 MHz).
-- Default link parameters follow FACTS.md's typical FR1 macro link budget:
+- Default link parameters follow the typical FR1 macro link budget of docs/sources.md:
   46 dBm per carrier, 20 dBi antenna, 3 dB cable loss → 63 dBm EIRP per
-  carrier (FACTS.md range 60-68 dBm); 17 dBi for the 700 MHz panels → 60 dBm.
+  carrier (docs/sources.md range 60-68 dBm); 17 dBi for the 700 MHz panels → 60 dBm.
   Antenna height 25 m (3GPP TR 38.901 UMa h_BS), 65° horizontal beamwidth
   (38.901 Table 7.3-1 element), 6° electrical downtilt.
 

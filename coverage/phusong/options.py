@@ -1,7 +1,20 @@
-"""Audit options from a TOML file and the command line, validated in one place.
+"""Every option of an audit and a plan: its default, its bounds, its help.
 
-A config file holds the same keys as the ``phusong audit`` options (with
-underscores: ``threshold_dbm`` for ``--threshold-dbm``)::
+This module is the one owner of each default and bound. Everything that
+accepts an option derives from the tables here:
+
+- the API: :func:`phusong.audit.run_audit` and :func:`phusong.plan.run_plan`
+  take their keyword defaults from :data:`AUDIT` / :data:`PLAN` and check every
+  value with :meth:`Option.check` (a :class:`~phusong.errors.ConfigError`
+  naming the argument);
+- the command line: :mod:`phusong.cli` builds ``--threshold-dbm`` … from the
+  same entries (help text, metavar, default shown in ``--help``) and names
+  the flag in messages;
+- a TOML config file (:func:`read_config`) holds the same keys
+  (``threshold_dbm`` for ``--threshold-dbm``) and names the key and the file;
+- the app's controls read their bounds and defaults from here.
+
+A config file::
 
     # audit.toml
     sites = "sites.xlsx"            # relative paths are relative to this file
@@ -14,31 +27,31 @@ underscores: ``threshold_dbm`` for ``--threshold-dbm``)::
     out = "reports/2025-q3"
     overwrite = true
 
-Precedence: built-in defaults, then the file, then the command line. Every
-value is checked (type, range, allowed values) and a bad one raises
-:class:`phusong.errors.ConfigError` naming the key (or the option, for values
-given on the command line) and what is allowed.
+Precedence: built-in defaults, then the file, then the command line.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from phusong.errors import ConfigError
 
+Kind = Literal["str", "path", "float", "int", "bool", "strlist"]
+
 #: Default output folder of ``phusong audit``.
 DEFAULT_OUT = "phusong-audit"
+#: Default output folder of ``phusong plan``.
+DEFAULT_PLAN_OUT = "phusong-plan"
 
 
 @dataclass(frozen=True)
-class Key:
-    """One option: its kind and the values it accepts.
+class Option:
+    """One option: its kind, default, allowed values and help.
 
     Parameters
     ----------
@@ -46,21 +59,30 @@ class Key:
         Value type. ``path`` is a string resolved against the config file's
         folder; ``strlist`` accepts a string or a list of strings.
     help : str
-        What the option means (used in ``--help`` and in messages).
+        What the option means (``--help``, messages, the app's tooltips).
+    default : any
+        Built-in default (``None``: not set).
     choices : tuple of str, optional
         Allowed values (``str`` kind).
     low, high : float, optional
         Inclusive bounds (numeric kinds).
     low_open : bool
         The lower bound is exclusive (e.g. a resolution must be > 0).
+    metavar : str, optional
+        Placeholder in ``--help`` (``DBM``).
+    flags : tuple of str
+        Extra command-line spellings (``--operator`` for ``operators``).
     """
 
-    kind: str
+    kind: Kind
     help: str
+    default: Any = None
     choices: tuple[str, ...] | None = None
     low: float | None = None
     high: float | None = None
     low_open: bool = False
+    metavar: str | None = None
+    flags: tuple[str, ...] = ()
 
     def describe_allowed(self) -> str:
         """Short text of what is allowed, for error messages."""
@@ -80,125 +102,370 @@ class Key:
             "path": "a file path (string)",
         }.get(self.kind, "a string")
 
+    def in_bounds(self, number: float) -> bool:
+        """Whether a finite number lies within the bounds."""
+        if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
+            return False
+        return self.high is None or number <= self.high
 
-#: Keys of an audit config (same names as :func:`phusong.audit.run_audit`'s
-#: options, plus ``sites``, ``out``, ``overwrite``, ``fail_under``).
-AUDIT_KEYS: dict[str, Key] = {
-    "sites": Key(
-        "path", "site/cell file: OpenCelliD CSV, operator sheet (CSV/XLSX), GeoJSON, GPKG…"
-    ),
-    "wards": Key("path", "ward boundaries (default: the shipped 126 Hà Nội wards)"),
-    "model": Key(
+    def check(self, value: Any, label: str, *, base: Path | None = None) -> Any:
+        """Check and normalise one value; raise :class:`ConfigError` naming ``label``.
+
+        Parameters
+        ----------
+        value : any
+            The raw value (from the API, TOML or argparse).
+        label : str
+            How the option is named in the message (``--threshold-dbm``,
+            ``threshold_dbm (in audit.toml)`` or ``threshold_dbm``).
+        base : Path, optional
+            Folder that relative paths are resolved against.
+        """
+        checker = _CHECKERS[self.kind]
+        return checker(self, value, label, base)
+
+    def refusal(self, value: Any, label: str, extra: str = "") -> ConfigError:
+        """Return the error for a value this option does not accept."""
+        return ConfigError(f"{label}: got {value!r}; expected {self.describe_allowed()}.{extra}")
+
+
+def _check_bool(opt: Option, value: Any, label: str, base: Path | None) -> bool:
+    if not isinstance(value, bool):
+        raise opt.refusal(value, label)
+    return value
+
+
+def _check_number(opt: Option, value: Any, label: str, base: Path | None) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:  # numpy scalars
+            import numpy as np
+
+            if not isinstance(value, np.number) or isinstance(value, np.bool_):
+                raise opt.refusal(value, label)
+        except ImportError:  # pragma: no cover - numpy is a dependency
+            raise opt.refusal(value, label) from None
+    number = float(value)
+    if not math.isfinite(number) or not opt.in_bounds(number):
+        raise opt.refusal(value, label)
+    if opt.kind == "int":
+        if not number.is_integer():
+            raise opt.refusal(value, label)
+        return int(number)
+    return number
+
+
+def _check_strlist(opt: Option, value: Any, label: str, base: Path | None) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+        raise opt.refusal(value, label)
+    cleaned = tuple(v.strip() for v in items if v.strip())
+    if not cleaned:
+        raise opt.refusal(value, label, " Give at least one name.")
+    return cleaned
+
+
+def _check_path(opt: Option, value: Any, label: str, base: Path | None) -> Path:
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value.strip():
+        raise opt.refusal(value, label)
+    path = Path(os.path.expanduser(value.strip()))
+    if base is not None and not path.is_absolute():
+        path = base / path
+    return path
+
+
+def _check_str(opt: Option, value: Any, label: str, base: Path | None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise opt.refusal(value, label)
+    text = value.strip()
+    if opt.choices and text not in opt.choices:
+        raise opt.refusal(value, label)
+    return text
+
+
+_CHECKERS: dict[str, Callable[[Option, Any, str, Path | None], Any]] = {
+    "bool": _check_bool,
+    "float": _check_number,
+    "int": _check_number,
+    "strlist": _check_strlist,
+    "path": _check_path,
+    "str": _check_str,
+}
+
+
+# ---------------------------------------------------------------------------
+# The tables
+# ---------------------------------------------------------------------------
+def _model_option() -> Option:
+    from phusong.models import MODEL_NAMES
+
+    return Option(
         "str",
         "coverage model: disc/sector footprints, or a path-loss model on a raster",
-        choices=("disc", "sector", "uma", "umi", "rma", "hata", "fspl"),
+        default="disc",
+        choices=MODEL_NAMES,
+        metavar="MODEL",
+    )
+
+
+#: Options of ``phusong audit`` and :func:`phusong.audit.run_audit`.
+AUDIT: dict[str, Option] = {
+    "sites": Option(
+        "path",
+        "site/cell file: OpenCelliD CSV, operator sheet (CSV/XLSX), GeoJSON, GPKG…",
+        metavar="FILE",
     ),
-    "threshold_dbm": Key("float", "SS-RSRP coverage threshold [dBm]", low=-160.0, high=-30.0),
-    "resolution_m": Key("float", "raster resolution [m]", low=1.0, high=5000.0),
-    "goal": Key("float", "coverage target [%]", low=0.0, high=100.0),
-    "goal_metric": Key("str", "what the goal counts", choices=("population", "area")),
-    "operators": Key("strlist", "keep only these operators (e.g. Viettel VinaPhone)"),
-    "radio": Key("strlist", "radio technologies to keep (NR, LTE, …; 'all' keeps every one)"),
-    "population_raster": Key("path", "people-per-pixel GeoTIFF (e.g. WorldPop)"),
-    "radius_m": Key(
+    "wards": Option(
+        "path", "ward boundaries (default: the shipped 126 Hà Nội wards)", metavar="FILE"
+    ),
+    "model": _model_option(),
+    "threshold_dbm": Option(
+        "float",
+        "SS-RSRP coverage threshold [dBm] for path-loss models",
+        default=-110.0,
+        low=-160.0,
+        high=-30.0,
+        metavar="DBM",
+    ),
+    "resolution_m": Option(
+        "float",
+        "raster resolution [m] for path-loss models",
+        default=20.0,
+        low=1.0,
+        high=5000.0,
+        metavar="M",
+    ),
+    "goal": Option(
+        "float", "coverage target [%]", default=99.0, low=0.0, high=100.0, metavar="PCT"
+    ),
+    "goal_metric": Option(
+        "str",
+        "what the goal counts: population or area",
+        default="population",
+        choices=("population", "area"),
+        metavar="METRIC",
+    ),
+    "operators": Option(
+        "strlist",
+        "keep only these operators (e.g. --operator Viettel VinaPhone; repeatable)",
+        metavar="NAME",
+        flags=("--operator", "--operators"),
+    ),
+    "radio": Option(
+        "strlist",
+        "radio technologies to keep (NR, LTE, …; 'all' keeps every one)",
+        default=("NR",),
+        metavar="RAT",
+    ),
+    "population_raster": Option("path", "people-per-pixel GeoTIFF (e.g. WorldPop)", metavar="FILE"),
+    "radius_m": Option(
         "float",
         "footprint radius override for disc/sector [m]",
         low=0.0,
         low_open=True,
         high=100_000.0,
+        metavar="M",
     ),
-    "indoor_loss_db": Key(
-        "float", "extra building-entry loss [dB] (0 = outdoor)", low=0.0, high=60.0
+    "indoor_loss_db": Option(
+        "float",
+        "extra building-entry loss [dB] (0 = outdoor)",
+        default=0.0,
+        low=0.0,
+        high=60.0,
+        metavar="DB",
     ),
-    "reliability": Key(
-        "float", "cell-edge reliability (0.5 = no fading margin)", low=0.5, high=0.999
+    "reliability": Option(
+        "float",
+        "cell-edge reliability (0.5 = no fading margin)",
+        default=0.5,
+        low=0.5,
+        high=0.999,
+        metavar="P",
     ),
-    "min_gap_area_m2": Key("float", "smallest gap polygon listed [m²]", low=0.0, high=1e9),
-    "route": Key(
+    "min_gap_area_m2": Option(
+        "float",
+        "smallest gap polygon listed [m²]",
+        default=10_000.0,
+        low=0.0,
+        high=1e9,
+        metavar="M2",
+    ),
+    "route": Option(
         "str",
-        "computation route (tiled: per-ward sums tile by tile, no full raster; for country scale)",
+        "computation route: auto, vector, raster or tiled (per-ward sums tile by tile, "
+        "no full raster; for country scale)",
+        default="auto",
         choices=("auto", "vector", "raster", "tiled"),
+        metavar="ROUTE",
     ),
-    "scheduler": Key(
+    "tile_px": Option(
+        "int", "raster tile size [pixels]", default=1024, low=16, high=16_384, metavar="PX"
+    ),
+    "scheduler": Option(
         "str",
-        "Dask scheduler for raster routes: processes, a worker count, or tcp://host:8786",
+        "run raster routes on Dask: processes, a worker count, or tcp://host:8786",
+        metavar="ADDR",
     ),
-    "out": Key("path", "output folder"),
-    "overwrite": Key("bool", "replace the files of an existing output folder"),
-    "fail_under": Key("bool", "exit with status 3 when the goal is not met"),
+    "out": Option("path", "output folder", default=Path(DEFAULT_OUT), metavar="DIR"),
+    "overwrite": Option("bool", "replace the files of a non-empty output folder", default=False),
+    "fail_under": Option("bool", "exit with status 3 when the goal is not met", default=False),
 }
 
-
-#: Default output folder of ``phusong plan``.
-DEFAULT_PLAN_OUT = "phusong-plan"
-
-#: Options of ``phusong plan`` (:func:`phusong.audit.run_plan`); the audit's
+#: Options of ``phusong plan`` and :func:`phusong.plan.run_plan`; the audit's
 #: model options mean the same as for ``phusong audit``.
-PLAN_KEYS: dict[str, Key] = {
-    "sites": AUDIT_KEYS["sites"],
-    "wards": AUDIT_KEYS["wards"],
-    "target": Key(
-        "float", "population coverage to reach [%] (population-weighted)", low=0.0, high=100.0
+PLAN: dict[str, Option] = {
+    "sites": Option("path", "the existing network (any format 'audit' reads)", metavar="FILE"),
+    "wards": AUDIT["wards"],
+    "target": Option(
+        "float",
+        "population coverage to reach [%], population-weighted (default: the goal, 99)",
+        low=0.0,
+        high=100.0,
+        metavar="PCT",
     ),
-    "budget": Key("int", "instead of a target: the best coverage with at most N new sites", low=0),
-    "candidates": Key(
+    "budget": Option(
+        "int",
+        "instead of a target: the best coverage with at most N new sites",
+        low=0,
+        metavar="N",
+    ),
+    "candidates": Option(
         "path",
         "allowed new-site positions: a site sheet, OpenCelliD CSV, or a file of points "
         "or polygons (default: a grid in and around the gaps)",
+        metavar="FILE",
     ),
-    "min_spacing_m": Key(
+    "min_spacing_m": Option(
         "float",
         "minimum distance between new sites, and to existing sites of their operator [m]",
+        default=0.0,
         low=0.0,
         high=100_000.0,
+        metavar="M",
     ),
-    "excluded": Key(
+    "excluded": Option(
         "path",
         "polygons where no new site may go (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet)",
+        metavar="FILE",
     ),
-    "method": Key("str", "site-selection solver", choices=("greedy", "milp", "both")),
-    "operator": Key("str", "operator of the new sites (default: the one with most cells)"),
-    "model": AUDIT_KEYS["model"],
-    "threshold_dbm": AUDIT_KEYS["threshold_dbm"],
-    "resolution_m": AUDIT_KEYS["resolution_m"],
-    "radius_m": AUDIT_KEYS["radius_m"],
-    "max_rounds": Key("int", "most planning rounds (plan, re-audit, top up)", low=1, high=50),
-    "time_limit_s": Key(
-        "float", "MILP time limit per round [s]", low=0.0, low_open=True, high=86_400.0
+    "method": Option(
+        "str",
+        "site-selection solver: greedy, milp or both",
+        default="greedy",
+        choices=("greedy", "milp", "both"),
+        metavar="METHOD",
     ),
-    "out": AUDIT_KEYS["out"],
-    "overwrite": AUDIT_KEYS["overwrite"],
-    "fail_under": Key("bool", "exit with status 3 when the re-audit does not meet the target"),
+    "operator": Option(
+        "str", "operator of the new sites (default: the one with most cells)", metavar="NAME"
+    ),
+    "model": AUDIT["model"],
+    "threshold_dbm": AUDIT["threshold_dbm"],
+    "resolution_m": AUDIT["resolution_m"],
+    "radius_m": AUDIT["radius_m"],
+    "max_rounds": Option(
+        "int",
+        "most planning rounds (plan, re-audit, top up)",
+        default=3,
+        low=1,
+        high=50,
+        metavar="N",
+    ),
+    "time_limit_s": Option(
+        "float",
+        "MILP time limit per round [s]",
+        default=60.0,
+        low=0.0,
+        low_open=True,
+        high=86_400.0,
+        metavar="S",
+    ),
+    "out": Option("path", "output folder", default=Path(DEFAULT_PLAN_OUT), metavar="DIR"),
+    "overwrite": AUDIT["overwrite"],
+    "fail_under": Option(
+        "bool", "exit with status 3 when the re-audit does not meet the target", default=False
+    ),
 }
 
+#: Options of the planner itself (:func:`phusong.planning.propose_sites`),
+#: passed through ``run_plan(plan_options=…)``.
+PLANNER: dict[str, Option] = {
+    "demand_cell_m": Option(
+        "float",
+        "side of the demand grid the planner counts people on [m]",
+        default=100.0,
+        low=5.0,
+        high=5000.0,
+    ),
+    "candidate_spacing_m": Option(
+        "float",
+        "spacing of the candidate grid [m] (default: a third of the new sites' radius, "
+        "at least the demand cell)",
+        low=10.0,
+        high=50_000.0,
+    ),
+    "mip_rel_gap": Option(
+        "float",
+        "relative MILP optimality gap at which HiGHS stops",
+        default=1e-4,
+        low=0.0,
+        high=1.0,
+    ),
+}
 
+#: Backwards-compatible names of the tables.
+AUDIT_KEYS = AUDIT
+PLAN_KEYS = PLAN
+Key = Option
+
+
+def default(name: str, table: Mapping[str, Option] = AUDIT) -> Any:
+    """Built-in default of an option (e.g. ``default("threshold_dbm")`` → −110.0)."""
+    return table[name].default
+
+
+def check(name: str, value: Any, table: Mapping[str, Option] = AUDIT) -> Any:
+    """Check one API argument against its option; the message names the argument."""
+    return table[name].check(value, name)
+
+
+def option_name(key: str) -> str:
+    """Command-line spelling of a key (``threshold_dbm`` → ``--threshold-dbm``)."""
+    return "--" + key.replace("_", "-")
+
+
+# ---------------------------------------------------------------------------
+# Audit options resolved from defaults < file < command line
+# ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AuditOptions:
     """The resolved options of one audit run (defaults < file < command line).
 
-    Attributes mirror :data:`AUDIT_KEYS`; see :func:`phusong.audit.run_audit`
-    for their meaning. Paths are absolute or relative to the working folder.
+    Attributes mirror :data:`AUDIT` (defaults from there); see
+    :func:`phusong.audit.run_audit` for their meaning. Paths are absolute or
+    relative to the working folder.
     """
 
-    sites: Path | None = None
-    wards: Path | None = None
-    model: str = "disc"
-    threshold_dbm: float = -110.0
-    resolution_m: float = 20.0
-    goal: float = 99.0
-    goal_metric: str = "population"
-    operators: tuple[str, ...] | None = None
-    radio: tuple[str, ...] | None = ("NR",)
-    population_raster: Path | None = None
-    radius_m: float | None = None
-    indoor_loss_db: float = 0.0
-    reliability: float = 0.5
-    min_gap_area_m2: float = 10_000.0
-    route: str = "auto"
-    scheduler: str | None = None
+    sites: Path | None = AUDIT["sites"].default
+    wards: Path | None = AUDIT["wards"].default
+    model: str = AUDIT["model"].default
+    threshold_dbm: float = AUDIT["threshold_dbm"].default
+    resolution_m: float = AUDIT["resolution_m"].default
+    goal: float = AUDIT["goal"].default
+    goal_metric: str = AUDIT["goal_metric"].default
+    operators: tuple[str, ...] | None = AUDIT["operators"].default
+    radio: tuple[str, ...] | None = AUDIT["radio"].default
+    population_raster: Path | None = AUDIT["population_raster"].default
+    radius_m: float | None = AUDIT["radius_m"].default
+    indoor_loss_db: float = AUDIT["indoor_loss_db"].default
+    reliability: float = AUDIT["reliability"].default
+    min_gap_area_m2: float = AUDIT["min_gap_area_m2"].default
+    route: str = AUDIT["route"].default
+    tile_px: int = AUDIT["tile_px"].default
+    scheduler: str | None = AUDIT["scheduler"].default
     out: Path = field(default_factory=lambda: Path(DEFAULT_OUT))
-    overwrite: bool = False
-    fail_under: bool = False
+    overwrite: bool = AUDIT["overwrite"].default
+    fail_under: bool = AUDIT["fail_under"].default
     config: Path | None = None
 
     def goal_object(self) -> Any:
@@ -230,23 +497,11 @@ class AuditOptions:
             raise ConfigError(
                 'sites: no site file given; pass --sites FILE or set sites = "…" in the config file.'
             )
-        return {
-            "sites": self.sites,
-            "wards": self.wards,
-            "model": self.model,
-            "threshold_dbm": self.threshold_dbm,
-            "resolution_m": self.resolution_m,
-            "goal": self.goal_object(),
-            "operators": self.operators,
-            "radio": self.radio,
-            "population_raster": self.population_raster,
-            "radius_m": self.radius_m,
-            "indoor_loss_db": self.indoor_loss_db,
-            "reliability": self.reliability,
-            "min_gap_area_m2": self.min_gap_area_m2,
-            "route": self.route,
-            "scheduler": _scheduler(self.scheduler),
-        }
+        cli_only = {"out", "overwrite", "fail_under", "config", "goal", "goal_metric", "scheduler"}
+        kwargs = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in cli_only}
+        kwargs["goal"] = self.goal_object()
+        kwargs["scheduler"] = _scheduler(self.scheduler)
+        return kwargs
 
 
 def _scheduler(value: str | None) -> Any:
@@ -257,93 +512,33 @@ def _scheduler(value: str | None) -> Any:
     return parse_scheduler(value)
 
 
-def _option_name(key: str) -> str:
-    return "--" + key.replace("_", "-")
-
-
-def validate_value(key: str, value: Any, spec: Key, *, label: str, base: Path | None) -> Any:
-    """Check and normalise one value.
-
-    Parameters
-    ----------
-    key : str
-        Key name (only used to pick normalisations).
-    value : any
-        The raw value (from TOML or argparse).
-    spec : Key
-        What the key accepts.
-    label : str
-        How the key is named in messages (``threshold_dbm in audit.toml`` or
-        ``--threshold-dbm``).
-    base : Path or None
-        Folder that relative paths are resolved against (``None``: leave them).
+def normalise_value(key: str, value: Any, opt: Option, *, label: str, base: Path | None) -> Any:
+    """Check one value and apply the key's normalisation (``radio``: upper case, ``all``).
 
     Raises
     ------
     ConfigError
         The value has the wrong type or is out of range; names ``label``.
     """
-    kind = spec.kind
+    if key == "model" and isinstance(value, str):
+        from phusong.models import get_model
 
-    def bad(extra: str = "") -> ConfigError:
-        return ConfigError(f"{label}: got {value!r}; expected {spec.describe_allowed()}.{extra}")
-
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise bad()
-        return value
-    if kind in ("float", "int"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad()
-        number = float(value)
-        if kind == "int" and not number.is_integer():
-            raise bad()
-        if not math.isfinite(number):
-            raise bad()
-        if spec.low is not None and (number < spec.low or (spec.low_open and number == spec.low)):
-            raise bad()
-        if spec.high is not None and number > spec.high:
-            raise bad()
-        return int(number) if kind == "int" else number
-    if kind == "strlist":
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
-            raise bad()
-        cleaned = tuple(v.strip() for v in items if v.strip())
-        if not cleaned:
-            raise bad(" Give at least one name.")
-        if key == "radio":
-            if any(v.lower() == "all" for v in cleaned):
-                return None
-            return tuple(v.upper() for v in cleaned)
-        return cleaned
-    if not isinstance(value, str) or not value.strip():
-        raise bad()
-    text = value.strip()
-    if kind == "path":
-        path = Path(os.path.expanduser(text))
-        if base is not None and not path.is_absolute():
-            path = base / path
-        return path
-    if spec.choices and text not in spec.choices:
-        if key == "model":
-            # Full path-loss model names (e.g. "uma_los") are accepted too.
-            from phusong.audit import resolve_model
-
-            try:
-                resolve_model(text)
-            except ConfigError:
-                raise bad() from None
-            except ImportError:  # pragma: no cover - propagation not installed
-                raise bad() from None
-            return text
-        raise bad()
-    return text
+        try:
+            get_model(value.strip())
+        except ConfigError:
+            raise opt.refusal(value, label) from None
+        return value.strip()
+    checked = opt.check(value, label, base=base)
+    if key == "radio" and checked is not None:
+        if any(v.lower() == "all" for v in checked):
+            return None
+        return tuple(v.upper() for v in checked)
+    return checked
 
 
 def validate_mapping(
     values: Mapping[str, Any],
-    keys: Mapping[str, Key] = AUDIT_KEYS,
+    keys: Mapping[str, Option] = AUDIT,
     *,
     label: Callable[[str], str] = str,
     base: Path | None = None,
@@ -359,13 +554,11 @@ def validate_mapping(
     for key, value in values.items():
         if key not in keys:
             raise ConfigError(f"{label(key)}: unknown key. Valid keys: {', '.join(keys)}.")
-        out[key] = validate_value(key, value, keys[key], label=label(key), base=base)
+        out[key] = normalise_value(key, value, keys[key], label=label(key), base=base)
     return out
 
 
-def read_config(
-    path: str | os.PathLike[str], keys: Mapping[str, Key] = AUDIT_KEYS
-) -> dict[str, Any]:
+def read_config(path: str | os.PathLike[str], keys: Mapping[str, Option] = AUDIT) -> dict[str, Any]:
     """Read and validate a TOML config file.
 
     Relative paths in it are resolved against the file's folder.
@@ -388,16 +581,10 @@ def read_config(
         The file is missing or not valid TOML, has an unknown key, or a bad
         value; the message names the file and the key.
     """
+    from phusong.io.files import read_toml
+
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config: file not found: {path}.")
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config: {path.name} is not valid TOML ({exc}).") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"config: {path.name} is not UTF-8 text ({exc}).") from exc
+    raw = read_toml(path)
     return validate_mapping(
         raw,
         keys,
@@ -415,7 +602,7 @@ def resolve_audit_options(
     ----------
     cli_values : mapping
         Options given on the command line (only those given; ``None`` values
-        are ignored), keyed like :data:`AUDIT_KEYS`.
+        are ignored), keyed like :data:`AUDIT`.
     config_path : path, optional
         A TOML config file.
 
@@ -432,10 +619,10 @@ def resolve_audit_options(
     if config_path is not None:
         merged.update(read_config(config_path))
     given = {k: v for k, v in cli_values.items() if v is not None}
-    merged.update(validate_mapping(given, label=_option_name))
+    merged.update(validate_mapping(given, label=option_name))
     names = {f.name for f in fields(AuditOptions)}
     unknown = set(merged) - names
-    if unknown:  # pragma: no cover - AUDIT_KEYS and AuditOptions disagree
+    if unknown:  # pragma: no cover - AUDIT and AuditOptions disagree
         raise ConfigError(f"internal: keys without an option: {sorted(unknown)}")
     if config_path is not None:
         merged["config"] = Path(config_path)
@@ -443,12 +630,19 @@ def resolve_audit_options(
 
 
 __all__ = [
+    "AUDIT",
     "AUDIT_KEYS",
     "DEFAULT_OUT",
     "DEFAULT_PLAN_OUT",
+    "PLAN",
+    "PLANNER",
     "PLAN_KEYS",
     "AuditOptions",
     "Key",
+    "Option",
+    "check",
+    "default",
+    "option_name",
     "read_config",
     "resolve_audit_options",
     "validate_mapping",

@@ -1,6 +1,6 @@
 """A SYNTHETIC 5G network for Hà Nội, generated reproducibly.
 
-No real list of Hà Nội's 5G sites is public (FACTS.md: only national counts
+No real list of Hà Nội's 5G sites is public (docs/sources.md: only national counts
 are reported), so the project ships a *synthetic* network to demonstrate and
 test the tool. Everything it produces is labelled SYNTHETIC; it says nothing
 about the real networks.
@@ -136,6 +136,14 @@ def _uniform_in(geom: shapely.Geometry, k: int, rng: np.random.Generator) -> np.
     return out[:k]
 
 
+def _carrier(operator: str, band: str | None = None) -> ops.Carrier:
+    """Return the sample's carrier of an operator (every sample operator has one)."""
+    carrier = ops.carrier_for(operator, band)
+    if carrier is None:  # pragma: no cover - the sample's operators are in SPECTRUM_5G
+        raise ValueError(f"no 5G carrier for {operator} {band or ''}")
+    return carrier
+
+
 def generate_sample_network(
     wards: gpd.GeoDataFrame | None = None,
     seed: int = DEFAULT_SEED,
@@ -191,10 +199,14 @@ def generate_sample_network(
         1.0,
         np.clip((density - SPARSE_DENSITY) / (FULL_DEPLOYMENT_DENSITY - SPARSE_DENSITY), 0, 1),
     )
-    layers = [(op, ops.carrier_for(op), pps[op]) for op in ("Viettel", "VinaPhone", "MobiFone")]
-    n28 = ops.carrier_for("Viettel", "n28")
+    layers = [(op, _carrier(op), pps[op]) for op in ("Viettel", "VinaPhone", "MobiFone")]
+    n28 = _carrier("Viettel", "n28")
 
-    xs, ys, op_l, carrier_l, urban_l = [], [], [], [], []
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    op_l: list[str] = []
+    carrier_l: list[ops.Carrier] = []
+    urban_l: list[bool] = []
     for w, geom in enumerate(geoms):
         draws = rng.uniform(size=len(layers) + 1)
         for k, (op, carrier, people) in enumerate(layers):

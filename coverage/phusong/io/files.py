@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from phusong.errors import DataError, OutputExistsError
+from phusong.errors import ConfigError, DataError, OutputExistsError
 
 #: Default largest accepted input, compressed or not [bytes] (200 MB).
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -94,9 +94,9 @@ def load_input(
         shown = name or "<upload>"
     elif hasattr(source, "read"):
         shown = name or Path(str(getattr(source, "name", "<upload>"))).name
-        size = getattr(source, "size", None)
-        if isinstance(size, int):
-            _check_size(size, max_bytes, shown)
+        declared = getattr(source, "size", None)
+        if isinstance(declared, int):
+            _check_size(declared, max_bytes, shown)
         if hasattr(source, "seek"):
             try:
                 source.seek(0)
@@ -236,3 +236,64 @@ def _umask() -> int:
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, overwrite: bool = False) -> Path:
     """Write UTF-8 text atomically; see :func:`atomic_write_bytes`."""
     return atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a TOML file (a config file).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, a folder, not UTF-8 or not valid TOML; the
+        message names the file.
+    """
+    import tomllib
+
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"config: {path} is a folder, not a TOML file.")
+    if not path.is_file():
+        raise ConfigError(f"config: file not found: {path}.")
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config: {path.name} is not valid TOML ({exc}).") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config: {path.name} is not UTF-8 text ({exc}).") from exc
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks [hex]."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def input_record(source: Any) -> dict[str, Any] | None:
+    """Name and SHA-256 of an input (a path, bytes or a file object), for ``summary.json``.
+
+    Returns ``None`` for anything else (a table passed in memory).
+    """
+    import hashlib
+
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_file():
+        return {"name": Path(source).name, "sha256": sha256_file(source)}
+    if isinstance(source, (bytes, bytearray)):
+        return {"name": "<bytes>", "sha256": hashlib.sha256(source).hexdigest()}
+    if hasattr(source, "read") and hasattr(source, "seek"):
+        pos = source.tell() if hasattr(source, "tell") else 0
+        source.seek(0)
+        data = source.read()
+        source.seek(pos)
+        if isinstance(data, str):
+            data = data.encode()
+        return {
+            "name": Path(str(getattr(source, "name", "<upload>"))).name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+    return None

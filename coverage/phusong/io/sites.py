@@ -53,13 +53,13 @@ from phusong.io.validation import (
     MAX_DISTANCE_KM,
     OPENCELLID_COLUMNS,
     ValidationReport,
-    _norm,
     check_on_invalid,
     map_columns,
     normalise_radio,
     radio_selection,
     validate_sites,
 )
+from phusong.io.validation import normalise_column_name as _norm
 from phusong.schema import WGS84
 
 log = logging.getLogger(__name__)
@@ -653,7 +653,9 @@ def _read_csv_python(
         raise DataError(f"the CSV cannot be parsed ({exc}); check its quotes.", file=shown) from exc
     start = 1 if has_header else 0
     width = len(names)
-    kept, rows, pre = [], [], []
+    kept: list[list[str]] = []
+    rows: list[int] = []
+    pre: list[tuple[int, str | None, str, str | None]] = []
     for i, rec in enumerate(records[start:], start=start + 1):
         if not rec or all(not f.strip() for f in rec):
             continue

@@ -26,6 +26,7 @@ from phusong.io.files import (
     load_input,
     materialise,
     safe_zip_members,
+    sha256_file,
 )
 from phusong.io.shipped import data_path
 from phusong.schema import WGS84
@@ -67,6 +68,12 @@ KIND_CANDIDATES = ("kind", "loai", "type", "type_3", "engtype_3")
 def shipped_wards_path() -> Path:
     """Path of the shipped Hà Nội ward boundaries (repo checkout or installed)."""
     return data_path("boundaries", HANOI_WARDS_FILE)
+
+
+def shipped_input_record() -> dict[str, str]:
+    """Name and SHA-256 of the shipped Hà Nội ward file (``summary.json``'s ``inputs``)."""
+    path = shipped_wards_path()
+    return {"name": path.name, "sha256": sha256_file(path)}
 
 
 def _norm(col: str) -> str:
@@ -229,50 +236,35 @@ def read_wards(
     )
 
 
-def normalise_wards(
-    gdf: gpd.GeoDataFrame,
-    *,
-    source: str = "<table>",
-    id_field: str | None = None,
-    name_field: str | None = None,
-    population_field: str | None = None,
-    kind_field: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Validate a ward GeoDataFrame and give it the canonical columns.
-
-    See :func:`read_wards` for the parameters and the result.
-    """
+def _choose_columns(
+    gdf: gpd.GeoDataFrame, source: str, given: dict[str, str | None]
+) -> dict[str, str | None]:
+    """Column of each canonical field (id, name, population, kind): given or found."""
     problems: list[Problem] = []
-    if gdf.crs is None:
-        raise DataError(
-            "the ward file has no coordinate reference system. Add one (e.g. save it with "
-            "EPSG:4326, or include the Shapefile's .prj) and try again.",
-            file=source,
-        )
-    if len(gdf) == 0:
-        raise DataError("the ward file has no features.", file=source)
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     chosen: dict[str, str | None] = {}
-    for key, given, cands in (
-        ("id", id_field, ID_CANDIDATES),
-        ("name", name_field, NAME_CANDIDATES),
-        ("population", population_field, POPULATION_CANDIDATES),
-        ("kind", kind_field, KIND_CANDIDATES),
-    ):
-        if given is not None:
-            if given not in gdf.columns:
+    candidates = {
+        "id": ID_CANDIDATES,
+        "name": NAME_CANDIDATES,
+        "population": POPULATION_CANDIDATES,
+        "kind": KIND_CANDIDATES,
+    }
+    for key, cands in candidates.items():
+        field = given.get(key)
+        if field is not None:
+            if field not in gdf.columns:
                 problems.append(
                     Problem(
                         source,
                         None,
-                        given,
-                        f"no column '{given}' (columns: {', '.join(map(str, cols))}).",
+                        field,
+                        f"no column '{field}' (columns: {', '.join(map(str, cols))}).",
                     )
                 )
-            chosen[key] = given
+            chosen[key] = field
         else:
             chosen[key] = _find(cols, cands)
-    if chosen["name"] is None and name_field is None:
+    if chosen["name"] is None and given.get("name") is None:
         problems.append(
             Problem(
                 source,
@@ -284,10 +276,14 @@ def normalise_wards(
         )
     if problems:
         raise DataError(problems)
+    return chosen
 
-    out = gdf.copy()
+
+def _check_geometry(
+    out: gpd.GeoDataFrame, source: str, name_col: str | None, problems: list[Problem]
+) -> None:
+    """Repair invalid geometries in place; list non-polygonal and empty ones."""
     geom = out.geometry
-    # Geometry checks: empty / non-polygonal / invalid.
     gtypes = geom.geom_type.fillna("None")
     for i in np.flatnonzero(
         ~gtypes.isin(["Polygon", "MultiPolygon", "GeometryCollection"]).to_numpy()
@@ -303,11 +299,11 @@ def normalise_wards(
     invalid = ~shapely.is_valid(geom.to_numpy())
     invalid &= ~geom.isna().to_numpy()
     if invalid.any():
-        names = out[chosen["name"]].astype(str).to_numpy()[invalid][:5] if chosen["name"] else []
+        names = out[name_col].astype(str).to_numpy()[invalid][:5] if name_col else []
         warnings.warn(
             f"{source}: repaired {int(invalid.sum())} invalid ward geometries "
             f"({', '.join(names)}{'…' if invalid.sum() > 5 else ''}) with shapely.make_valid.",
-            stacklevel=2,
+            stacklevel=3,
         )
         fixed = shapely.make_valid(geom.to_numpy()[invalid])
         fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
@@ -324,11 +320,16 @@ def normalise_wards(
             )
         )
 
-    if chosen["id"] is not None:
-        ids = out[chosen["id"]]
+
+def _ward_ids(
+    out: gpd.GeoDataFrame, source: str, id_col: str | None, problems: list[Problem]
+) -> pd.Series:
+    """Ward ids as text (numbered 1… without an id column); missing and duplicates listed."""
+    if id_col is not None:
+        ids = out[id_col]
         if ids.isna().any():
             for i in np.flatnonzero(ids.isna().to_numpy()):
-                problems.append(Problem(source, int(i) + 2, chosen["id"], "missing ward id."))
+                problems.append(Problem(source, int(i) + 2, id_col, "missing ward id."))
         ward_id = ids.map(_id_text)
     else:
         ward_id = pd.Series([str(i + 1) for i in range(len(out))], index=out.index)
@@ -339,49 +340,56 @@ def normalise_wards(
             Problem(
                 source,
                 int(i) + 2,
-                chosen["id"] or "ward_id",
+                id_col or "ward_id",
                 f"duplicate ward id '{ward_id.iloc[i]}'; ids must be unique.",
             )
         )
+    return ward_id
 
-    if chosen["population"] is not None:
-        raw_pop = out[chosen["population"]]
-        pop = pd.to_numeric(
-            raw_pop.astype("string").str.replace(r"[\s,_.](?=\d{3}(\D|$))", "", regex=True),
-            errors="coerce",
-        ).astype("float64")
-        bad = pop.isna() & raw_pop.notna() & (raw_pop.astype("string").str.strip() != "")
-        for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(
-                Problem(
-                    source,
-                    int(i) + 2,
-                    chosen["population"],
-                    f"population '{raw_pop.iloc[i]}' is not a number.",
-                )
-            )
-        neg = pop < 0
-        for i in np.flatnonzero(neg.to_numpy()):
-            problems.append(
-                Problem(source, int(i) + 2, chosen["population"], "population is negative.")
-            )
-        if pop.isna().any() and not bad.any():
-            log.warning("%s: %d wards have no population", source, int(pop.isna().sum()))
-    else:
-        pop = pd.Series(np.nan, index=out.index, dtype="float64")
+
+def _population(
+    out: gpd.GeoDataFrame, source: str, pop_col: str | None, problems: list[Problem]
+) -> pd.Series:
+    """Return the population as numbers (thousands separators allowed); list bad values."""
+    if pop_col is None:
         log.warning("%s: no population column; population coverage will be unavailable", source)
-    if problems:
-        raise DataError(problems)
+        return pd.Series(np.nan, index=out.index, dtype="float64")
+    raw_pop = out[pop_col]
+    pop = pd.to_numeric(
+        raw_pop.astype("string").str.replace(r"[\s,_.](?=\d{3}(\D|$))", "", regex=True),
+        errors="coerce",
+    ).astype("float64")
+    bad = pop.isna() & raw_pop.notna() & (raw_pop.astype("string").str.strip() != "")
+    for i in np.flatnonzero(bad.to_numpy()):
+        problems.append(
+            Problem(source, int(i) + 2, pop_col, f"population '{raw_pop.iloc[i]}' is not a number.")
+        )
+    for i in np.flatnonzero((pop < 0).to_numpy()):
+        problems.append(Problem(source, int(i) + 2, pop_col, "population is negative."))
+    if pop.isna().any() and not bad.any():
+        log.warning("%s: %d wards have no population", source, int(pop.isna().sum()))
+    return pop
 
+
+def _canonical(
+    out: gpd.GeoDataFrame,
+    source: str,
+    chosen: dict[str, str | None],
+    ward_id: pd.Series,
+    pop: pd.Series,
+) -> gpd.GeoDataFrame:
+    """Return the canonical ward table (EPSG:4326) with its topology report in ``attrs``."""
+    name_col = chosen["name"]
+    assert name_col is not None  # _choose_columns refuses a table without names
     kind = (
         out[chosen["kind"]].astype("string").str.strip().str.lower().fillna("")
         if chosen["kind"] is not None
-        else out[chosen["name"]].astype("string").map(_kind_from_name)
+        else out[name_col].astype("string").map(_kind_from_name)
     )
     canonical = gpd.GeoDataFrame(
         {
             "ward_id": ward_id.astype("string").to_numpy(),
-            "name": out[chosen["name"]].astype("string").str.strip().to_numpy(),
+            "name": out[name_col].astype("string").str.strip().to_numpy(),
             "kind": kind.astype("string").to_numpy(),
             "population": pop.to_numpy(),
         },
@@ -389,8 +397,8 @@ def normalise_wards(
         crs=out.crs,
     ).to_crs(WGS84)
     used = {v for v in chosen.values() if v}
-    for c in cols:
-        if c not in used and c not in canonical.columns:
+    for c in out.columns:
+        if c != out.geometry.name and c not in used and c not in canonical.columns:
             canonical[c] = out[c].to_numpy()
     canonical.attrs["source"] = source
     canonical.attrs["topology"] = ward_topology(canonical)
@@ -399,9 +407,42 @@ def normalise_wards(
         warnings.warn(
             f"{source}: wards overlap by {topo['overlap_km2']:.2f} km² and leave {topo['gap_km2']:.2f} km² "
             f"of interior gaps (of {topo['area_km2']:.1f} km²); coverage sums may be off by that much.",
-            stacklevel=2,
+            stacklevel=3,
         )
     return canonical
+
+
+def normalise_wards(
+    gdf: gpd.GeoDataFrame,
+    *,
+    source: str = "<table>",
+    id_field: str | None = None,
+    name_field: str | None = None,
+    population_field: str | None = None,
+    kind_field: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Validate a ward GeoDataFrame and give it the canonical columns.
+
+    See :func:`read_wards` for the parameters and the result.
+    """
+    if gdf.crs is None:
+        raise DataError(
+            "the ward file has no coordinate reference system. Add one (e.g. save it with "
+            "EPSG:4326, or include the Shapefile's .prj) and try again.",
+            file=source,
+        )
+    if len(gdf) == 0:
+        raise DataError("the ward file has no features.", file=source)
+    given = {"id": id_field, "name": name_field, "population": population_field, "kind": kind_field}
+    chosen = _choose_columns(gdf, source, given)
+    out = gdf.copy()
+    problems: list[Problem] = []
+    _check_geometry(out, source, chosen["name"], problems)
+    ward_id = _ward_ids(out, source, chosen["id"], problems)
+    pop = _population(out, source, chosen["population"], problems)
+    if problems:
+        raise DataError(problems)
+    return _canonical(out, source, chosen, ward_id, pop)
 
 
 def _id_text(v: object) -> str | None:

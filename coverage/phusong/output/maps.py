@@ -24,16 +24,12 @@ shown comes from the audit tables, never from the simplified shapes.
 
 from __future__ import annotations
 
-import base64
-import functools
 import hashlib
 import html
 import json
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import folium
@@ -211,7 +207,7 @@ def _html_element(body: str) -> MacroElement:
     """Wrap already escaped HTML as an element of the page body."""
     el = MacroElement()
     el._template = _HTML_TEMPLATE
-    el.body = body
+    el.body = body  # type: ignore[attr-defined]  # read by _HTML_TEMPLATE
     return el
 
 
@@ -280,34 +276,11 @@ UNUSED_ASSETS = frozenset(
 )
 
 
-@functools.cache
 def vendor_data_urls() -> dict[str, str]:
-    """Return the ``data:`` URLs of :data:`VENDOR_ASSETS`, by asset name.
+    """Return the ``data:`` URLs of :data:`VENDOR_ASSETS`, by asset name."""
+    from phusong.io.shipped import asset_data_urls
 
-    Images a stylesheet refers to (``url(images/layers.png)``) are embedded in
-    it as ``data:image/png`` URLs first, since a ``data:`` stylesheet has no
-    folder to resolve them against.
-    """
-    from phusong.io.shipped import data_path
-
-    out: dict[str, str] = {}
-    for name, rel in VENDOR_ASSETS.items():
-        path = data_path("vendor", *rel.split("/"))
-        if path.suffix == ".css":
-            text = path.read_text(encoding="utf-8")
-
-            def inline(match: re.Match[str], folder: Path = path.parent) -> str:
-                image = folder / match.group(1)
-                if not image.is_file():
-                    return match.group(0)
-                return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode()})"
-
-            text = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, text)
-            data, mime = text.encode("utf-8"), "text/css"
-        else:
-            data, mime = path.read_bytes(), "text/javascript"
-        out[name] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-    return out
+    return asset_data_urls(tuple(VENDOR_ASSETS.items()))
 
 
 def embed_assets(m: folium.Map, urls: Mapping[str, str] | None = None) -> folium.Map:
@@ -588,6 +561,7 @@ def audit_map(
     weighting = "population-weighted" if goal.metric == "population" else "area-weighted"
     m = _base_map(wards)
     _ward_layer(wards, column, goal.target_pct, name="Ward coverage").add_to(m)
+    layer: Any
     if show_gaps:
         layer = _gap_layer(result.gaps, wards)
         if layer is not None:

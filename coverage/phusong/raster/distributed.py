@@ -3,7 +3,7 @@
 The same computation as :func:`phusong.raster.grid.compute_grid` and
 :func:`phusong.raster.zonal.ward_coverage_raster`, cut into independent tiles that
 Dask (:mod:`dask.distributed`) runs on workers. Nothing here decides *what* is
-computed: every pixel comes from :func:`phusong.raster.grid.compute_tile`, the pure
+computed: every pixel comes from :func:`phusong.raster.kernel.compute_tile`, the pure
 per-tile function of the grid engine. This module only ships the inputs, maps
 tiles over workers and combines their results, exactly:
 
@@ -19,7 +19,7 @@ tiles over workers and combines their results, exactly:
   tile, so the client only adds the partial sums: areas, and people spread
   evenly from official populations, do not depend on the tiling (up to the
   floating-point summation order, ~1e-15 relative). With a population raster,
-  each tile resamples it with :func:`phusong.raster.zonal.population_on_grid`; GDAL's
+  each tile resamples it with :func:`phusong.io.population.population_on_grid`; GDAL's
   approximate reprojection depends slightly on the destination extent, so
   people move by ~1e-4 relative between tilings (measured; see
   ``docs/cluster.md``).
@@ -54,20 +54,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from affine import Affine
 from rasterio.windows import Window
 
+from phusong.coverage_table import N_CLASSES, ward_coverage_table
 from phusong.errors import ConfigError
-from phusong.raster import grid as grid_mod
-from phusong.raster.grid import (
-    CellArrays,
-    GridResult,
-    GridSpec,
-    TileParams,
-    TileResult,
-    compute_tile,
-)
-from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WARD_COVERAGE_COLUMNS
+from phusong.io.population import population_on_grid
+from phusong.raster.cells import DEFAULT_INTERFERENCE_MARGIN_DB, CellArrays, prepare_cells
+from phusong.raster.grid import GridResult
+from phusong.raster.kernel import TileResult, compute_tile
+from phusong.raster.spec import GridSpec, TileParams, positive_int
+from phusong.schema import ANY_OPERATOR
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +72,6 @@ SchedulerLike = Any
 
 #: Address schemes understood by dask.distributed.
 ADDRESS_SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "ucx://", "inproc://")
-
-#: Upper bounds (inclusive) of the redundancy classes, in the order of
-#: :data:`phusong.schema.REDUNDANCY_CLASSES` (0, 1, 2–4, 5+): the class of a
-#: pixel with ``n`` serving sites is the number of bounds below ``n``.
-_CLASS_UPPER = np.array(
-    [hi for lo, hi in REDUNDANCY_CLASSES.values() if hi is not None], dtype="int64"
-)
-_N_CLASSES = len(REDUNDANCY_CLASSES)
 
 
 # --------------------------------------------------------------------------- schedulers
@@ -314,55 +302,6 @@ def _take(it: Iterator[Window], k: int) -> list[Window]:
     return out
 
 
-# --------------------------------------------------------------------------- cells
-
-
-def prepare_cells(
-    sites: pd.DataFrame,
-    grid: GridSpec,
-    *,
-    model: str,
-    link_budget: Any = None,
-    operators: Sequence[str] | None = None,
-    interference_margin_db: float = grid_mod.DEFAULT_INTERFERENCE_MARGIN_DB,
-) -> tuple[CellArrays, TileParams]:
-    """Cell arrays and run constants of a run, exactly as :func:`phusong.raster.grid.compute_grid` builds them.
-
-    Parameters
-    ----------
-    sites : DataFrame
-        Canonical site table.
-    grid : GridSpec
-        The grid.
-    model : str
-        Path-loss model or ``"disc"`` / ``"sector"``.
-    link_budget : LinkBudget, optional
-        Default ``LinkBudget()``.
-    operators : sequence of str, optional
-        Operator layers (default: every operator in the table).
-    interference_margin_db : float
-        Evaluation depth below the threshold [dB].
-
-    Returns
-    -------
-    (CellArrays, TileParams)
-    """
-    from phusong import propagation as prop
-
-    model = grid_mod._resolve_model(model)
-    if link_budget is None:
-        link_budget = prop.LinkBudget()
-    if not (interference_margin_db >= 0):
-        raise ConfigError(f"interference_margin_db must be ≥ 0, not {interference_margin_db!r}.")
-    margin = 0.0 if model in grid_mod.FOOTPRINT_MODELS else float(interference_margin_db)
-    pre = grid_mod._link_params(model, link_budget, 0, 1, margin)
-    cells = CellArrays.from_sites(sites, grid, pre, link_budget=link_budget, operators=operators)
-    params = grid_mod._link_params(
-        model, link_budget, len(cells.operators), max(len(cells.carriers_mhz), 1), margin
-    )
-    return cells, params
-
-
 # --------------------------------------------------------------------------- full grid
 
 
@@ -376,12 +315,12 @@ def compute_grid_distributed(
     scheduler: SchedulerLike = None,
     operators: Sequence[str] | None = None,
     progress: Callable[[float], Any] | None = None,
-    interference_margin_db: float = grid_mod.DEFAULT_INTERFERENCE_MARGIN_DB,
+    interference_margin_db: float = DEFAULT_INTERFERENCE_MARGIN_DB,
 ) -> GridResult:
     """:func:`phusong.raster.grid.compute_grid`, with the tiles computed by Dask workers.
 
     The cell table is sent to every worker once; each task runs
-    :func:`phusong.raster.grid.compute_tile` on one window and the client places the
+    :func:`phusong.raster.kernel.compute_tile` on one window and the client places the
     result into the mosaic (:meth:`GridResult.place`). Pixel for pixel equal to
     :func:`~phusong.raster.grid.compute_grid` (same function, same cell order), for any
     scheduler and tile size.
@@ -419,7 +358,7 @@ def compute_grid_distributed(
     :func:`ward_coverage_tiled`, which never assembles it.
     """
     t0 = time.perf_counter()
-    tile_px = grid_mod._positive_int(tile_px, "tile_px")
+    tile_px = positive_int(tile_px, "tile_px")
     cells, params = prepare_cells(
         sites, grid, model=model, link_budget=link_budget, operators=operators,
         interference_margin_db=interference_margin_db,
@@ -519,7 +458,11 @@ class PopulationSource:
         """People in each pixel of ``window`` [people], float64, or ``None``."""
         if self.path is None:
             return None
-        return _population_on_tile(self.path, grid, window)
+        # The tile is a grid of its own (same CRS, resolution and pixel edges), so each
+        # pixel gets the value the whole-grid resampling gives it, up to GDAL's
+        # approximate reprojection; only the source window under the tile is read.
+        people, _label = population_on_grid(self.path, grid.tile_grid(window))
+        return people
 
 
 @dataclass
@@ -590,7 +533,7 @@ def ward_tile_sums(
     window : Window
         Tile of ``grid``.
     cells, grid, params
-        As for :func:`phusong.raster.grid.compute_tile`.
+        As for :func:`phusong.raster.kernel.compute_tile`.
     zones : WardZones
         Ward polygons in the grid CRS.
     population : PopulationSource
@@ -619,7 +562,7 @@ def ward_tile_sums(
     bounds = window_bounds(grid, window)
     pos = zones.query(bounds)
     n_groups = 1 + params.n_operators
-    empty = TileSums(np.empty(0, "int64"), np.zeros((0, n_groups, _N_CLASSES)), None)
+    empty = TileSums(np.empty(0, "int64"), np.zeros((0, n_groups, N_CLASSES)), None)
     if pos.size == 0:
         return empty
     clipped = _polygonal(shapely.intersection(zones.geometries[pos], shapely.box(*bounds)))
@@ -652,17 +595,17 @@ def ward_tile_sums(
     cov = np.concatenate(cov_list).astype("float64") if lengths.sum() else np.empty(0)
     people_px = population.tile(grid, window)
 
-    area = np.zeros((pos.size, n_groups, _N_CLASSES))
+    area = np.zeros((pos.size, n_groups, N_CLASSES))
     people = None if people_px is None else np.zeros_like(area)
     w_area = cov * grid.pixel_area_m2
     w_people = None if people_px is None else cov * people_px.ravel()[ids]
-    size = pos.size * _N_CLASSES
+    size = pos.size * N_CLASSES
     for g in range(n_groups):
-        key = piece * _N_CLASSES + classes[g].ravel()[ids]
-        area[:, g, :] = np.bincount(key, weights=w_area, minlength=size).reshape(-1, _N_CLASSES)
+        key = piece * N_CLASSES + classes[g].ravel()[ids]
+        area[:, g, :] = np.bincount(key, weights=w_area, minlength=size).reshape(-1, N_CLASSES)
         if people is not None:
             people[:, g, :] = np.bincount(key, weights=w_people, minlength=size).reshape(
-                -1, _N_CLASSES
+                -1, N_CLASSES
             )
     return TileSums(
         wards=pos.astype("int64"),
@@ -672,25 +615,6 @@ def ward_tile_sums(
         seconds=time.perf_counter() - t0,
         cpu_seconds=time.process_time() - c0,
     )
-
-
-def _population_on_tile(path: str, grid: GridSpec, window: Window) -> np.ndarray:
-    """People per pixel of ``window`` [people]: :func:`phusong.raster.zonal.population_on_grid` on the tile.
-
-    The tile is a grid of its own (same CRS, resolution and pixel edges), so
-    each pixel gets the value the whole-grid resampling gives it: nearest and
-    average resampling are per target pixel. Only the source window under the
-    tile is read.
-    """
-    from phusong.raster.zonal import population_on_grid
-
-    res = grid.resolution_m
-    left, _bottom, _right, top = window_bounds(grid, window)
-    tile_grid = GridSpec(
-        grid.crs, res, Affine(res, 0.0, left, 0.0, -res, top), int(window.width), int(window.height)
-    )
-    people, _label = population_on_grid(path, tile_grid)
-    return people
 
 
 def ward_coverage_tiled(
@@ -705,7 +629,7 @@ def ward_coverage_tiled(
     population: str | os.PathLike[str] | None = None,
     operators: Sequence[str] | None = None,
     progress: Callable[[float], Any] | None = None,
-    interference_margin_db: float = grid_mod.DEFAULT_INTERFERENCE_MARGIN_DB,
+    interference_margin_db: float = DEFAULT_INTERFERENCE_MARGIN_DB,
     stats: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Per-ward coverage computed tile by tile, never assembling the raster.
@@ -757,13 +681,13 @@ def ward_coverage_tiled(
     it (:meth:`phusong.raster.grid.GridResult.covered`). Without a population raster,
     ``covered_population = population × covered_area / area`` per ward and
     class, and the table does not depend on ``tile_px``. With a raster, each
-    tile resamples it (:func:`phusong.raster.zonal.population_on_grid` on the tile's
+    tile resamples it (:func:`phusong.io.population.population_on_grid` on the tile's
     grid); GDAL's approximate reprojection depends a little on the tile extent
     (people differ by ~1e-4 relative from the whole-grid figures). Gap polygons
     are not produced (they would need the raster).
     """
     t0 = time.perf_counter()
-    tile_px = grid_mod._positive_int(tile_px, "tile_px")
+    tile_px = positive_int(tile_px, "tile_px")
     cells, params = prepare_cells(
         sites, grid, model=model, link_budget=link_budget, operators=operators,
         interference_margin_db=interference_margin_db,
@@ -781,7 +705,7 @@ def ward_coverage_tiled(
     windows = [windows_all[i] for i in hit]
 
     n_wards = len(geoms)
-    area = np.zeros((n_wards, len(groups), _N_CLASSES))
+    area = np.zeros((n_wards, len(groups), N_CLASSES))
     people = np.zeros_like(area) if pop.path else None
     n_eval = 0
     task_seconds = 0.0
@@ -833,11 +757,13 @@ def _coverage_table(
 ) -> pd.DataFrame:
     """Long coverage table from the summed ``(ward, group, class)`` arrays.
 
-    The same definitions as :func:`phusong.raster.zonal.ward_coverage_raster`: the
-    ward area is the polygon's area in the grid CRS, any part of it outside the
-    grid counts as unserved, and percentages are NaN for an empty total.
+    The same definitions as :func:`phusong.raster.zonal.ward_coverage_raster`
+    and the same table builder (:func:`phusong.coverage_table.ward_coverage_table`):
+    the ward area is the polygon's area in the grid CRS, any part of it outside
+    the grid counts as unserved, and without a population raster the official
+    population is spread evenly over the ward.
     """
-    n_wards, n_groups = area_m2.shape[:2]
+    n_wards = area_m2.shape[0]
     area_m2 = area_m2.copy()
     outside = np.maximum(ward_area_m2[:, None] - area_m2.sum(axis=2), 0.0)
     area_m2[:, :, 0] += outside
@@ -851,33 +777,14 @@ def _coverage_table(
             people = area_m2 / ward_area_m2[:, None, None] * ward_pop[:, None, None]
     else:
         ward_pop = people[:, 0, :].sum(axis=1)
-    a = area_m2.reshape(-1, _N_CLASSES)
-    p = people.reshape(-1, _N_CLASSES)
-    area_all = np.repeat(ward_area_m2, n_groups)
-    pop_all = np.repeat(ward_pop, n_groups)
-    cov_a = a[:, 1:].sum(axis=1)
-    cov_p = p[:, 1:].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        area_pct = np.where(area_all > 0, cov_a / area_all * 100.0, np.nan)
-        pop_pct = np.where(pop_all > 0, cov_p / pop_all * 100.0, np.nan)
-    cols: dict[str, Any] = {
-        "ward_id": pd.array(np.repeat(wards["ward_id"].astype("string").to_numpy(), n_groups)),
-        "operator": pd.array(np.tile(np.asarray(groups, dtype=object), n_wards)),
-        "area_km2": area_all / 1e6,
-        "covered_area_km2": cov_a / 1e6,
-        "area_coverage_pct": np.clip(area_pct, 0.0, 100.0),
-        "population": pop_all,
-        "covered_population": cov_p,
-        "population_coverage_pct": np.clip(pop_pct, 0.0, 100.0),
-    }
-    for k, label in enumerate(REDUNDANCY_CLASSES):
-        cols[f"area_km2_servers_{label}"] = a[:, k] / 1e6
-    for k, label in enumerate(REDUNDANCY_CLASSES):
-        cols[f"population_servers_{label}"] = p[:, k]
-    table = pd.DataFrame(cols)
-    for name, (dtype, _) in WARD_COVERAGE_COLUMNS.items():
-        table[name] = table[name].astype(dtype)
-    return table[list(WARD_COVERAGE_COLUMNS)]
+    return ward_coverage_table(
+        wards["ward_id"].astype("string").to_numpy(),
+        groups,
+        area_m2=ward_area_m2,
+        population=ward_pop,
+        class_area_m2=area_m2,
+        class_people=people,
+    )
 
 
 __all__ = [
@@ -888,7 +795,6 @@ __all__ = [
     "dask_client",
     "map_tiles",
     "parse_scheduler",
-    "prepare_cells",
     "ward_coverage_tiled",
     "ward_tile_sums",
     "window_bounds",

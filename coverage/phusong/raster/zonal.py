@@ -21,9 +21,14 @@ Population is counted in one of two ways, named in
     onto the coverage grid (nearest neighbour when the source is coarser than
     the grid, so each grid pixel takes the density of the source pixel holding
     its centre; average when it is finer) and multiplied by the grid pixel
-    area. Totals are conserved up to the pixels cut by source pixel edges
-    (the resampled total is logged against the source total). People are
-    then counted with the same partial-pixel weights as the areas.
+    area (:func:`phusong.io.population.population_on_grid`). Totals are
+    conserved up to the pixels cut by source pixel edges (the resampled total
+    is logged against the source total). People are then counted with the
+    same partial-pixel weights as the areas.
+
+The table itself is built by :func:`phusong.coverage_table.ward_coverage_table`,
+as in the other routes: percentages are NaN where a ward has no area or no
+(or unknown) people.
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ import logging
 import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import exactextract
@@ -40,21 +44,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import rasterio.errors
 import rasterio.features
-import rasterio.warp
 import rasterio.windows
 import shapely
 from exactextract.raster import NumPyRasterSource
-from pyproj import CRS, Geod
 
-from phusong.errors import ConfigError, DataError
+from phusong.coverage_table import ward_coverage_table
+from phusong.errors import ConfigError
+from phusong.io.population import population_on_grid
 from phusong.raster.grid import GridResult, GridSpec
-from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WARD_COVERAGE_COLUMNS, WGS84
+from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WGS84
 
 log = logging.getLogger(__name__)
 
-_GEOD = Geod(ellps="WGS84")
 #: Redundancy class labels in the order of the class codes 0..3.
 _CLASSES = tuple(REDUNDANCY_CLASSES)
 
@@ -146,12 +148,49 @@ def ward_coverage_raster(
     layers = {ANY_OPERATOR: grid_result.n_servers}
     for i, op in enumerate(grid_result.operators):
         layers[op] = grid_result.operator_n_servers[i]
-    sources = [_source(_classes(arr), grid, f"L{j}") for j, arr in enumerate(layers.values())]
-    features = gpd.GeoDataFrame({"_i": np.arange(len(geoms))}, geometry=geoms, crs=grid.crs)
+    sums = _zonal_sums(wards, geoms, grid, list(layers.values()), population_raster)
+    class_m2, class_pop = _class_sums(sums, len(layers), area_m2, grid.pixel_area_m2)
+    table = ward_coverage_table(
+        ward_ids, list(layers), area_m2=area_m2, population=sums.ward_pop,
+        class_area_m2=class_m2, class_people=class_pop,
+    )  # fmt: skip
+    gaps = _gaps(
+        projected, ward_ids, names, area_m2, sums.ward_pop, grid_result, sums.people,
+        min_gap_area_m2,
+    )  # fmt: skip
+    if sums.people is not None:
+        log.info("population raster: %.0f people in the wards", float(np.nansum(sums.ward_pop)))
+    return RasterCoverage(table=table, gaps=gaps, population_source=sums.source)
 
+
+@dataclass
+class _ZonalSums:
+    """exactextract's per-ward statistics of the server-class layers, and the people."""
+
+    #: Indexed by ward position; one column per layer and statistic (:func:`_layer_column`).
+    stats: pd.DataFrame
+    #: People per ward: the official figure, or the raster's sum over the ward.
+    ward_pop: np.ndarray
+    #: People per grid pixel (population raster only).
+    people: np.ndarray | None
+    #: ``"raster:<name>"`` or ``"uniform:official"``.
+    source: str
+
+
+def _zonal_sums(
+    wards: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    grid: GridSpec,
+    layers: list[np.ndarray],
+    population_raster: Any,
+) -> _ZonalSums:
+    """Class fractions of every ward in every layer (count, unique, frac[, weighted_frac])."""
+    n = len(geoms)
+    sources = [_source(_classes(arr), grid, f"L{j}") for j, arr in enumerate(layers)]
+    features = gpd.GeoDataFrame({"_i": np.arange(n)}, geometry=geoms, crs=grid.crs)
     people = None
     if population_raster is not None:
-        people, population_source = population_on_grid(population_raster, grid)
+        people, source = population_on_grid(population_raster, grid)
         weights = _source(people, grid, "pop")
         stats = exactextract.exact_extract(
             sources, features, ["count", "unique", "frac", "weighted_frac"],
@@ -160,53 +199,58 @@ def ward_coverage_raster(
         totals = exactextract.exact_extract(
             weights, features, ["sum"], output="pandas", include_cols=["_i"]
         )
-        ward_pop = _by_feature(totals, "sum", len(geoms))
+        ward_pop = _by_feature(totals, "sum", n)
     else:
-        population_source = "uniform:official"
+        source = "uniform:official"
         stats = exactextract.exact_extract(
             sources, features, ["count", "unique", "frac"], output="pandas", include_cols=["_i"]
         )
         ward_pop = (
             pd.to_numeric(wards["population"], errors="coerce").to_numpy(dtype="float64")
             if "population" in wards
-            else np.full(len(geoms), np.nan)
+            else np.full(n, np.nan)
         )
-    stats = stats.set_index("_i").reindex(np.arange(len(geoms)))
+    stats = stats.set_index("_i").reindex(np.arange(n))
+    return _ZonalSums(stats, ward_pop, people, source)
 
-    def col(j: int, op_name: str) -> str:
-        # exactextract prefixes columns with the raster name only for several rasters.
-        return f"L{j}_{op_name}" if len(sources) > 1 else op_name
 
-    rows = []
-    pixel = grid.pixel_area_m2
-    for j, op in enumerate(layers):
-        count = stats[col(j, "count")].to_numpy(dtype="float64", na_value=0.0)
-        inside_m2 = count * pixel
+def _layer_column(j: int, stat: str, n_layers: int) -> str:
+    """Name of exactextract's column of ``stat`` for layer ``j`` (prefixed only for several layers)."""
+    return f"L{j}_{stat}" if n_layers > 1 else stat
+
+
+def _class_sums(
+    sums: _ZonalSums, n_layers: int, area_m2: np.ndarray, pixel_area_m2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Area [m²] and people per (ward, layer, redundancy class), shape ``(n, n_layers, 4)``.
+
+    A part of a ward outside the grid counts as unserved (class 0).
+    """
+    n = len(area_m2)
+    class_m2 = np.zeros((n, n_layers, len(_CLASSES)))
+    class_pop = np.zeros_like(class_m2)
+    for j in range(n_layers):
+        stat = sums.stats
+        count = stat[_layer_column(j, "count", n_layers)].to_numpy(dtype="float64", na_value=0.0)
+        inside_m2 = count * pixel_area_m2
         outside_m2 = np.maximum(area_m2 - inside_m2, 0.0)
-        fracs = _class_fractions(stats[col(j, "unique")], stats[col(j, "frac")], len(geoms))
-        class_m2 = fracs * inside_m2[:, None]
-        class_m2[:, 0] += outside_m2
-        if people is not None:
-            wname = col(j, "pop_weighted_frac") if len(sources) > 1 else "weighted_frac"
-            wfr = _class_fractions(stats[col(j, "unique")], stats[wname], len(geoms))
-            class_pop = wfr * np.nan_to_num(ward_pop)[:, None]
+        uniques = stat[_layer_column(j, "unique", n_layers)]
+        fracs = _class_fractions(uniques, stat[_layer_column(j, "frac", n_layers)], n)
+        layer_m2 = fracs * inside_m2[:, None]
+        layer_m2[:, 0] += outside_m2
+        if sums.people is not None:
+            # With weights, exactextract names the weighted column after both rasters.
+            wname = _layer_column(j, "pop_weighted_frac", n_layers)
+            if n_layers == 1:
+                wname = "weighted_frac"
+            wfr = _class_fractions(uniques, stat[wname], n)
+            layer_pop = wfr * np.nan_to_num(sums.ward_pop)[:, None]
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
-                class_pop = class_m2 / area_m2[:, None] * ward_pop[:, None]
-        rows.append(_rows(ward_ids, op, area_m2, class_m2, ward_pop, class_pop))
-    table = pd.concat(rows, ignore_index=True)
-    order = {op: k for k, op in enumerate(layers)}
-    table["_w"] = np.tile(np.arange(len(geoms)), len(layers))
-    table["_o"] = table["operator"].map(order)
-    table = table.sort_values(["_w", "_o"], kind="mergesort").drop(columns=["_w", "_o"])
-    table = table.reset_index(drop=True)[list(WARD_COVERAGE_COLUMNS)]
-
-    gaps = _gaps(
-        projected, ward_ids, names, area_m2, ward_pop, grid_result, people, min_gap_area_m2
-    )
-    if ward_pop is not None and people is not None:
-        log.info("population raster: %.0f people in the wards", float(np.nansum(ward_pop)))
-    return RasterCoverage(table=table, gaps=gaps, population_source=population_source)
+                layer_pop = layer_m2 / area_m2[:, None] * sums.ward_pop[:, None]
+        class_m2[:, j, :] = layer_m2
+        class_pop[:, j, :] = layer_pop
+    return class_m2, class_pop
 
 
 def _check_threshold(threshold_dbm: float | None, grid_result: GridResult) -> None:
@@ -251,40 +295,6 @@ def _class_fractions(uniques: pd.Series, fracs: pd.Series, n: int) -> np.ndarray
         ok = np.isfinite(vals)
         np.add.at(out[i], codes[ok], vals[ok])
     return out
-
-
-def _rows(
-    ward_ids: np.ndarray,
-    operator: str,
-    area_m2: np.ndarray,
-    class_m2: np.ndarray,
-    ward_pop: np.ndarray,
-    class_pop: np.ndarray,
-) -> pd.DataFrame:
-    covered_m2 = class_m2[:, 1:].sum(axis=1)
-    covered_pop = class_pop[:, 1:].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        area_pct = np.where(area_m2 > 0, covered_m2 / area_m2 * 100.0, np.nan)
-        pop_pct = np.where(ward_pop > 0, covered_pop / ward_pop * 100.0, np.nan)
-    data: dict[str, Any] = {
-        "ward_id": pd.array(ward_ids, dtype="string"),
-        "operator": pd.array([operator] * len(ward_ids), dtype="string"),
-        "area_km2": area_m2 / 1e6,
-        "covered_area_km2": covered_m2 / 1e6,
-        "area_coverage_pct": np.clip(area_pct, 0.0, 100.0),
-        "population": ward_pop,
-        "covered_population": covered_pop,
-        "population_coverage_pct": np.clip(pop_pct, 0.0, 100.0),
-    }
-    for k, label in enumerate(_CLASSES):
-        data[f"area_km2_servers_{label}"] = class_m2[:, k] / 1e6
-    for k, label in enumerate(_CLASSES):
-        data[f"population_servers_{label}"] = class_pop[:, k]
-    frame = pd.DataFrame(data)
-    for col, (dtype, _meaning) in WARD_COVERAGE_COLUMNS.items():
-        if dtype == "float64":
-            frame[col] = frame[col].astype("float64")
-    return frame
 
 
 # --------------------------------------------------------------------------- gaps
@@ -376,117 +386,4 @@ def _window(
     return rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
 
 
-# --------------------------------------------------------------------------- population
-
-
-def population_on_grid(raster: str | os.PathLike | Any, grid: GridSpec) -> tuple[np.ndarray, str]:
-    """Resample a people-per-pixel raster onto ``grid`` (people per grid pixel).
-
-    Parameters
-    ----------
-    raster : path or open rasterio dataset
-        Band 1 = people per pixel; nodata and NaN count as 0; any CRS.
-    grid : GridSpec
-        Target grid.
-
-    Returns
-    -------
-    people : ndarray
-        float32 ``(height, width)`` people per grid pixel.
-    source : str
-        ``"raster:<file name>"``.
-
-    Raises
-    ------
-    DataError
-        Unreadable raster, no CRS, or negative counts.
-
-    Notes
-    -----
-    density = people / (geodesic pixel area) on the source grid, resampled to
-    the target grid (nearest when the source pixels are larger than the grid's,
-    average otherwise), people = density × grid pixel area. Only the part of
-    the source that covers the grid is read.
-    """
-    if isinstance(raster, (str, os.PathLike)):
-        name = Path(raster).name
-        try:
-            with rasterio.open(raster) as src:
-                return _resample_population(src, grid), f"raster:{name}"
-        except rasterio.errors.RasterioIOError as exc:
-            raise DataError(f"could not read the population raster ({exc}).", file=name) from exc
-    name = Path(getattr(raster, "name", "<raster>")).name
-    return _resample_population(raster, grid), f"raster:{name}"
-
-
-def _resample_population(src: Any, grid: GridSpec) -> np.ndarray:
-    name = Path(getattr(src, "name", "<raster>")).name
-    if src.crs is None:
-        raise DataError(
-            "the population raster has no CRS; give it one (e.g. EPSG:4326).", file=name
-        )
-    src_crs = CRS.from_user_input(src.crs)
-    # Read only the source window that covers the grid (plus one pixel).
-    bounds = rasterio.warp.transform_bounds(grid.crs, src_crs, *grid.bounds, densify_pts=21)
-    win = rasterio.windows.from_bounds(*bounds, transform=src.transform)
-    c0, r0 = math.floor(win.col_off) - 1, math.floor(win.row_off) - 1
-    c1 = math.ceil(win.col_off + win.width) + 1
-    r1 = math.ceil(win.row_off + win.height) + 1
-    win = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
-    win = win.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
-    data = src.read(1, window=win, masked=True).astype("float64").filled(0.0)
-    data[~np.isfinite(data)] = 0.0
-    if np.any(data < 0):
-        raise DataError("the population raster has negative people counts.", file=name)
-    transform = rasterio.windows.transform(win, src.transform)
-    src_area = _pixel_areas_m2(transform, data.shape, src_crs)
-    density = data / src_area
-    # Compare pixel sizes in metres to choose the resampling.
-    src_res_m = float(np.sqrt(np.median(src_area)))
-    resampling = (
-        rasterio.warp.Resampling.nearest
-        if src_res_m >= grid.resolution_m
-        else rasterio.warp.Resampling.average
-    )
-    out = np.zeros(grid.shape, dtype="float64")
-    rasterio.warp.reproject(
-        density,
-        out,
-        src_transform=transform,
-        src_crs=src_crs,
-        dst_transform=grid.transform,
-        dst_crs=grid.crs,
-        resampling=resampling,
-        src_nodata=None,
-        dst_nodata=0.0,
-    )
-    people = (out * grid.pixel_area_m2).astype("float32")
-    log.info(
-        "population raster %s: %.0f people in the source window, %.0f on the grid (%s)",
-        name, float(data.sum()), float(people.sum(dtype="float64")), resampling.name,
-    )  # fmt: skip
-    return people
-
-
-def _pixel_areas_m2(transform: Any, shape: tuple[int, int], crs: CRS) -> np.ndarray:
-    """Ground area of each source pixel [m²], shape ``shape``.
-
-    In a geographic CRS every pixel of a row has the same geodesic area
-    (Karney's algorithm on the WGS84 ellipsoid); in a projected CRS the area
-    is the pixel size in map units (metres assumed).
-    """
-    h, w = shape
-    if crs.is_geographic:
-        dlon = abs(transform.a)
-        top = transform.f + np.arange(h) * transform.e
-        bottom = top + transform.e
-        areas = np.empty(h)
-        for r in range(h):
-            lats = [top[r], top[r], bottom[r], bottom[r]]
-            a, _ = _GEOD.polygon_area_perimeter([0.0, dlon, dlon, 0.0], lats)
-            areas[r] = abs(a)
-        return np.repeat(areas[:, None], w, axis=1)
-    return np.full((h, w), abs(transform.a * transform.e - transform.b * transform.d))
-
-
-__all__ = ["RasterCoverage", "population_on_grid", "ward_coverage_raster"]
+__all__ = ["RasterCoverage", "ward_coverage_raster"]

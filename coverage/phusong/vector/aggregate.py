@@ -89,17 +89,18 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from phusong.coverage_table import ward_coverage_table
 from phusong.errors import ConfigError, DataError
 from phusong.geo import equal_area_crs
-from phusong.schema import ANY_OPERATOR, WARD_COVERAGE_COLUMNS, WGS84
+from phusong.schema import ANY_OPERATOR, WGS84
 from phusong.vector.arcs import collapse_sites, disc_level_areas
 from phusong.vector.footprints import (
     DEFAULT_QUAD_SEGS,
-    DEFAULT_SECTOR_WIDTH_DEG,
-    _projected_xy,
-    _radius,
     build_fans,
     fan_parameters,
+    footprint_azimuth_width,
+    footprint_radius,
+    projected_xy,
 )
 from phusong.vector.wedges import sector_level_areas
 
@@ -224,45 +225,12 @@ def _site_labels(sites: gpd.GeoDataFrame) -> np.ndarray:
     return np.where(sid.isna().to_numpy(), own, "site:" + sid.fillna("").to_numpy(dtype=object))
 
 
-def _azimuth_width(sites: gpd.GeoDataFrame, model: str, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
-    """Azimuth [degrees, NaN = omni] and wedge width [degrees] of every cell.
-
-    The semantics of :func:`phusong.vector.footprints.sector_footprints`: a cell with
-    an azimuth but no beamwidth gets :data:`DEFAULT_SECTOR_WIDTH_DEG`; omni
-    cells (and every cell of ``model="disc"``) get 360°.
-    """
-    n = len(sites)
-    if model == "disc":
-        az = np.full(n, np.nan)
-        width = np.full(n, 360.0)
-    else:
-        az = (
-            pd.to_numeric(sites["azimuth_deg"], errors="coerce").to_numpy(dtype="float64")
-            if "azimuth_deg" in sites.columns
-            else np.full(n, np.nan)
-        )
-        width = (
-            pd.to_numeric(sites["beamwidth_deg"], errors="coerce").to_numpy(dtype="float64")
-            if "beamwidth_deg" in sites.columns
-            else np.full(n, np.nan)
-        )
-        bad = np.isfinite(az) & np.isfinite(width) & (width <= 0)
-        if bad.any():
-            # sector_footprints raises the detailed DataError listing the rows.
-            from phusong.vector.footprints import sector_footprints
-
-            sector_footprints(sites.iloc[np.flatnonzero(bad)], radius_m=1.0, crs=crs)
-        width = np.where(np.isfinite(az) & ~np.isfinite(width), DEFAULT_SECTOR_WIDTH_DEG, width)
-        width = np.where(np.isfinite(az), width, 360.0)
-    return az, width
-
-
 def _footprint_params(
     sites: gpd.GeoDataFrame, model: str, radius_m, crs: CRS, quad_segs: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    radius = _radius(sites, radius_m)
-    az, width = _azimuth_width(sites, model, crs)
-    x, y, _ = _projected_xy(sites, crs)
+    radius = footprint_radius(sites, radius_m)
+    az, width = footprint_azimuth_width(sites, model)
+    x, y, _ = projected_xy(sites, crs)
     params = fan_parameters(radius, az, width, quad_segs)
     return x, y, params
 
@@ -498,30 +466,6 @@ def _solve_leaves(
 
 
 # --------------------------------------------------------------------------
-# population
-# --------------------------------------------------------------------------
-
-
-def _raster_sums(raster: str | Path, geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """People inside each geometry: exactextract ``sum`` of the raster [people]."""
-    import exactextract
-    import rasterio
-
-    out = np.zeros(len(geoms))
-    ok = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
-    if not ok.any():
-        return out
-    with rasterio.open(raster) as src:
-        raster_crs = src.crs
-    frame = gpd.GeoDataFrame({"i": np.flatnonzero(ok)}, geometry=geoms[ok], crs=crs)
-    if raster_crs is not None:
-        frame = frame.to_crs(raster_crs)
-    res = exactextract.exact_extract(str(raster), frame, "sum", include_cols=["i"], output="pandas")
-    out[res["i"].to_numpy()] = np.nan_to_num(res["sum"].to_numpy(dtype="float64"))
-    return out
-
-
-# --------------------------------------------------------------------------
 # the public function
 # --------------------------------------------------------------------------
 
@@ -577,7 +521,7 @@ def _use_arcs(exact_method: str, model: str, population_raster, sites, radius_m,
         return fits
     # One site at several positions: the arcs count its discs separately, the polygon
     # route counts the site once; keep the polygon route's meaning.
-    x, y, _ = _projected_xy(sites, crs)
+    x, y, _ = projected_xy(sites, crs)
     frame = pd.DataFrame({"site": _site_labels(sites), "x": x, "y": y})
     spread = frame.groupby("site", sort=False)[["x", "y"]].nunique().max(axis=1)
     if (spread > 1).any():
@@ -619,9 +563,9 @@ def _levels_arcs(
     n_wards, n_groups = len(ward_geoms), len(groups)
     level_area = {k: np.zeros(n_wards * n_groups) for k in _LEVELS}
     if len(sites):
-        radius = _radius(sites, radius_m)
-        az, width = _azimuth_width(sites, model, crs)
-        x, y, _ = _projected_xy(sites, crs)
+        radius = footprint_radius(sites, radius_m)
+        az, width = footprint_azimuth_width(sites, model)
+        x, y, _ = projected_xy(sites, crs)
         site = _site_labels(sites)
     for g, name in enumerate(groups):
         if not len(sites):
@@ -648,42 +592,69 @@ def _levels_arcs(
     need = np.flatnonzero((uncovered > max(min_gap_area_m2, 0.0)) | (
         (min_gap_area_m2 <= 0) & (uncovered > 1e-9 * ward_area)
     ))  # fmt: skip
-    part_geom = np.empty(0, dtype=object)
-    part_ward = np.empty(0, dtype="int64")
-    if need.size:
-        gaps = ward_geoms[need].copy()
-        if len(sites):
-            if model == "disc":
-                gx, gy, gr = collapse_sites(x, y, radius, site)
-                params = fan_parameters(
-                    gr, np.full(len(gr), np.nan), np.full(len(gr), 360.0), quad_segs
-                )
-            else:
-                gx, gy = x, y
-                params = fan_parameters(radius, az, width, quad_segs)
-            big = params["r_out_m"]
-            envelopes = shapely.box(gx - big, gy - big, gx + big, gy + big)
-            w_i, d_i = shapely.STRtree(envelopes).query(gaps)
-            used = np.unique(d_i)
-            discs = np.full(len(gx), None, dtype=object)
-            discs[used] = build_fans(gx[used], gy[used], {k: v[used] for k, v in params.items()})
-            hit = shapely.intersects(gaps[w_i], discs[d_i])
-            w_i, d_i = w_i[hit], d_i[hit]
-            if w_i.size:
-                keys, unions = _union_by_key(w_i, discs[d_i])
-                gaps[keys] = shapely.difference(gaps[keys], unions)
-            log.debug("gaps: %d wards, %d (ward, disc) pairs", need.size, w_i.size)
-        part_geom, part_idx = shapely.get_parts(gaps, return_index=True)
-        part_geom = np.asarray(part_geom, dtype=object)
-        part_ward = need[part_idx].astype("int64")
-    polygonal = np.isin(shapely.get_type_id(part_geom), (3, 6))
-    part_area = shapely.area(part_geom)
-    keep = polygonal & (part_area >= min_gap_area_m2) & (part_area > 0)
-    part_geom, part_ward, part_area = part_geom[keep], part_ward[keep], part_area[keep]
+    gaps = ward_geoms[need].copy()
+    if need.size and len(sites):
+        if model == "disc":
+            gx, gy, gr = collapse_sites(x, y, radius, site)
+            params = fan_parameters(
+                gr, np.full(len(gr), np.nan), np.full(len(gr), 360.0), quad_segs
+            )
+        else:
+            gx, gy = x, y
+            params = fan_parameters(radius, az, width, quad_segs)
+        gaps = _minus_footprints(gaps, gx, gy, params)
+    part_geom, part_ward, part_area = _gap_parts(gaps, need, min_gap_area_m2)
     return _Levels(
         level_area, level_pop, pop, "uniform:official", part_geom, part_ward, part_area,
         part_area * density[part_ward],
     )  # fmt: skip
+
+
+def _minus_footprints(
+    gaps: np.ndarray, x: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Each of ``gaps`` minus the footprint polygons (:func:`fan_parameters` at ``x, y``) it meets."""
+    big = params["r_out_m"]
+    envelopes = shapely.box(x - big, y - big, x + big, y + big)
+    w_i, d_i = shapely.STRtree(envelopes).query(gaps)
+    used = np.unique(d_i)
+    fans = np.full(len(x), None, dtype=object)
+    fans[used] = build_fans(x[used], y[used], {k: v[used] for k, v in params.items()})
+    hit = shapely.intersects(gaps[w_i], fans[d_i])
+    w_i, d_i = w_i[hit], d_i[hit]
+    if w_i.size:
+        keys, unions = _union_by_key(w_i, fans[d_i])
+        gaps[keys] = shapely.difference(gaps[keys], unions)
+    log.debug("gaps: %d wards, %d (ward, footprint) pairs", len(gaps), w_i.size)
+    return gaps
+
+
+def _gap_parts(
+    gaps: np.ndarray, ward_of: np.ndarray, min_gap_area_m2: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split gap geometries into the reported parts: polygonal, of at least ``min_gap_area_m2``.
+
+    Parameters
+    ----------
+    gaps : ndarray of shapely geometries
+        Uncovered part of each ward in ``ward_of`` (any geometry type).
+    ward_of : ndarray of int
+        Ward position of each entry of ``gaps``.
+    min_gap_area_m2 : float
+        Smallest reported part [m²]; parts of zero area are never reported.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        Part geometries, their ward positions (int64) and areas [m²].
+    """
+    part_geom, part_idx = shapely.get_parts(gaps, return_index=True)
+    part_geom = np.asarray(part_geom, dtype=object)
+    part_ward = ward_of[part_idx].astype("int64") if len(ward_of) else np.empty(0, dtype="int64")
+    polygonal = np.isin(shapely.get_type_id(part_geom), (3, 6))
+    part_area = shapely.area(part_geom)
+    keep = polygonal & (part_area >= min_gap_area_m2) & (part_area > 0)
+    return part_geom[keep], part_ward[keep], part_area[keep]
 
 
 def _levels_polygons(
@@ -757,33 +728,28 @@ def _levels_polygons(
     # Gaps ("any" only): pieces with no server, dissolved per ward, split into parts.
     gap = (piece_count == 0) & (node_group[piece_node] == 0) & (piece_area > 0)
     gkey, gunion = _union_by_key(node_ward[piece_node[gap]], piece_geom[gap])
-    part_geom, part_idx = shapely.get_parts(gunion, return_index=True)
-    part_geom = np.asarray(part_geom, dtype=object)
-    part_ward = gkey[part_idx].astype("int64") if len(gkey) else np.empty(0, dtype="int64")
-    polygonal = np.isin(shapely.get_type_id(part_geom), (3, 6))
-    part_area = shapely.area(part_geom)
-    keep = polygonal & (part_area >= min_gap_area_m2) & (part_area > 0)
-    part_geom, part_ward, part_area = part_geom[keep], part_ward[keep], part_area[keep]
+    part_geom, part_ward, part_area = _gap_parts(gunion, gkey, min_gap_area_m2)
 
-    # Population.
-    if population_raster is not None:
-        source = f"raster:{Path(population_raster).name}"
-        pop = _raster_sums(population_raster, ward_geoms, crs)
-        covered = piece_count >= 1
-        people = np.zeros(len(piece_geom))
-        people[covered] = _raster_sums(population_raster, piece_geom[covered], crs)
-        level_pop = {
-            k: np.minimum(_sum_by(piece_node, people * (piece_count >= k), n_nodes),
-                          pop[node_ward])
-            for k in _LEVELS
-        }  # fmt: skip
-        gap_pop = _raster_sums(population_raster, part_geom, crs)
-    else:
-        source = "uniform:official"
+    if population_raster is None:
         pop, density = _uniform_population(wards, ward_area)
         level_pop = {k: level_area[k] * density[node_ward] for k in _LEVELS}
-        gap_pop = part_area * density[part_ward]
+        return _Levels(
+            level_area, level_pop, pop, "uniform:official", part_geom, part_ward, part_area,
+            part_area * density[part_ward],
+        )  # fmt: skip
+    from phusong.io.population import open_population
 
+    with open_population(population_raster) as raster:
+        pop = raster.sums(ward_geoms, crs)
+        covered = piece_count >= 1
+        people = np.zeros(len(piece_geom))
+        people[covered] = raster.sums(piece_geom[covered], crs)
+        gap_pop = raster.sums(part_geom, crs)
+        source = raster.label
+    level_pop = {
+        k: np.minimum(_sum_by(piece_node, people * (piece_count >= k), n_nodes), pop[node_ward])
+        for k in _LEVELS
+    }
     return _Levels(level_area, level_pop, pop, source, part_geom, part_ward, part_area, gap_pop)
 
 
@@ -884,8 +850,9 @@ def ward_coverage_vector(
     weighted by the covered fraction), and the ``population`` column is the
     raster sum over the ward (not the official figure), so that covered
     people never exceed it. A missing (NaN) official population is taken as
-    0 people with a warning. Every percentage is 0–100 and never NaN: it is
-    0 for a ward of zero area or zero population.
+    0 people with a warning. Every percentage is 0–100, or NaN where it is
+    undefined: a ward of zero area, or with 0 people
+    (:func:`phusong.coverage_table.coverage_pct`).
     """
     if model not in MODELS:
         raise ConfigError(f"model={model!r} is not known; valid models: {', '.join(MODELS)}")
@@ -945,9 +912,25 @@ def _sum_by(keys: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _pct(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    pct = np.divide(100.0 * part, whole, out=np.zeros(len(part)), where=whole > 0)
-    return np.clip(pct, 0.0, 100.0)
+def _classes_from_levels(total: np.ndarray, levels: dict[int, np.ndarray]) -> np.ndarray:
+    """Amounts per redundancy class (0, 1, 2–4, 5+) from the level amounts |L1|, |L2|, |L5|.
+
+    Parameters
+    ----------
+    total : ndarray
+        Ward total per (ward, group) node [m² or people].
+    levels : dict of int to ndarray
+        Amount covered by at least 1, 2 and 5 sites per node, same unit.
+
+    Returns
+    -------
+    ndarray, shape (n_nodes, 4)
+        ``total − L1``, ``L1 − L2``, ``L2 − L5`` (each at least 0) and ``L5``.
+    """
+    l1, l2, l5 = (levels[k] for k in _LEVELS)
+    return np.column_stack(
+        [np.maximum(total - l1, 0.0), np.maximum(l1 - l2, 0.0), np.maximum(l2 - l5, 0.0), l5]
+    )
 
 
 def _table(
@@ -959,33 +942,17 @@ def _table(
     level_area: dict[int, np.ndarray],
     level_pop: dict[int, np.ndarray],
 ) -> pd.DataFrame:
-    n_groups = len(groups)
-    area = ward_area[node_ward]
-    people = pop[node_ward]
-    a1, a2, a5 = (level_area[k] for k in (1, 2, 5))
-    p1, p2, p5 = (level_pop[k] for k in (1, 2, 5))
-    cols = {
-        "ward_id": pd.array(np.repeat(wards["ward_id"].astype("string").to_numpy(), n_groups)),
-        "operator": pd.array(np.tile(np.asarray(groups, dtype=object), len(wards))),
-        "area_km2": area / 1e6,
-        "covered_area_km2": a1 / 1e6,
-        "area_coverage_pct": _pct(a1, area),
-        "population": people,
-        "covered_population": p1,
-        "population_coverage_pct": _pct(p1, people),
-        "area_km2_servers_0": np.maximum(area - a1, 0.0) / 1e6,
-        "area_km2_servers_1": np.maximum(a1 - a2, 0.0) / 1e6,
-        "area_km2_servers_2_4": np.maximum(a2 - a5, 0.0) / 1e6,
-        "area_km2_servers_5plus": a5 / 1e6,
-        "population_servers_0": np.maximum(people - p1, 0.0),
-        "population_servers_1": np.maximum(p1 - p2, 0.0),
-        "population_servers_2_4": np.maximum(p2 - p5, 0.0),
-        "population_servers_5plus": p5,
-    }
-    table = pd.DataFrame(cols)
-    for name, (dtype, _) in WARD_COVERAGE_COLUMNS.items():
-        table[name] = table[name].astype(dtype)
-    return table[list(WARD_COVERAGE_COLUMNS)]
+    """Build the coverage table (:func:`phusong.coverage_table.ward_coverage_table`) from level sums."""
+    return ward_coverage_table(
+        wards["ward_id"].astype("string").to_numpy(),
+        groups,
+        area_m2=ward_area,
+        population=pop,
+        class_area_m2=_classes_from_levels(ward_area[node_ward], level_area),
+        class_people=_classes_from_levels(pop[node_ward], level_pop),
+        covered_area_m2=level_area[1],
+        covered_people=level_pop[1],
+    )
 
 
 __all__ = ["MODELS", "VectorCoverage", "ward_coverage_vector"]

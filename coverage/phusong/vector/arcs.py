@@ -117,8 +117,17 @@ def collapse_sites(
     return xs[first], ys[first], r_max
 
 
-def _edges(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def polygon_edges(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Oriented edges (exteriors CCW, holes CW) of each polygon.
+
+    Shared with :mod:`phusong.vector.wedges` (Green's theorem on the ward
+    boundaries). Zero-length edges are dropped; collections (e.g. from
+    ``make_valid``) are searched for their polygons.
+
+    Parameters
+    ----------
+    polygons : ndarray of shapely geometries
+        (Multi)Polygons in a metric CRS [m].
 
     Returns
     -------
@@ -141,10 +150,12 @@ def _edges(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p0[keep], p1[keep], poly[keep].astype("int64")
 
 
-def _local_frame(
+def local_frame(
     polygons: np.ndarray, ok: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Move the usable polygons to a local origin, for precision.
+
+    Shared with :mod:`phusong.vector.wedges`.
 
     Parameters
     ----------
@@ -164,7 +175,7 @@ def _local_frame(
     extent : ndarray, shape (4,)
         Bounds of all usable polygons relative to ``g0`` [m].
     """
-    polys = np.where(ok, polygons, None)
+    polys = np.where(ok, polygons, np.array(None, dtype=object))
     bounds = np.where(ok[:, None], shapely.bounds(polys), np.nan)
     g0 = np.array([np.nanmean(bounds[:, [0, 2]]), np.nanmean(bounds[:, [1, 3]])])
     origin = np.nan_to_num(
@@ -211,7 +222,7 @@ def _depth_lower_bound(
     A grid cell counts a disc only when the disc contains the whole cell
     (strictly), so every point of the cell is inside at least that many
     discs; the 3 × 3 minimum makes the bound valid for any point within one
-    cell width of the cell's centre region (see :func:`_min_bound_along`).
+    cell width of the cell's centre region (see :func:`min_bound_along`).
 
     Returns
     -------
@@ -249,13 +260,32 @@ def _depth_lower_bound(
     return minimum_filter(lb, size=3, mode="constant", cval=0), np.array([x0, y0])
 
 
-def _min_bound_along(
+def min_bound_along(
     lb: np.ndarray, grid0: np.ndarray, cell: float, px: np.ndarray, py: np.ndarray, counts
 ) -> np.ndarray:
-    """Minimum of the min-filtered bound over consecutive groups of sample points.
+    """Minimum of the min-filtered depth bound over consecutive groups of sample points.
 
-    ``counts`` gives the number of samples of each owner (all ≥ 1); the
-    samples of one owner are consecutive.
+    Shared with :mod:`phusong.vector.wedges`, which prunes wedge boundaries
+    the same way.
+
+    Parameters
+    ----------
+    lb : ndarray
+        Min-filtered lower bound of the depth on a square grid (rows = y,
+        columns = x), as made by the depth-bound step of :func:`disc_level_areas`.
+    grid0 : ndarray, shape (2,)
+        Lower-left corner of that grid [m].
+    cell : float
+        Grid cell width [m].
+    px, py : ndarray
+        Sample points [m]; the samples of one owner are consecutive.
+    counts : array-like of int
+        Number of samples of each owner (all ≥ 1).
+
+    Returns
+    -------
+    ndarray
+        int64 lower bound of the depth along each owner.
     """
     if len(counts) == 0:
         return np.empty(0, dtype="int64")
@@ -300,6 +330,10 @@ def disc_level_areas(
     the number of crossing circle pairs and circle/edge pairs; arcs deeper
     than ``max_level`` are dropped as soon as their depth is known.
     """
+    # A numerical kernel longer than the usual 150 lines, on purpose: its steps
+    # (0-5 of the module docstring) hand a dozen large, index-aligned arrays to
+    # one another, and reading them in one place against the formulas is
+    # clearer than threading them through helpers.
     polygons = np.asarray(polygons, dtype=object)
     n_poly = len(polygons)
     out = np.zeros((n_poly, max_level))
@@ -310,13 +344,13 @@ def disc_level_areas(
     ok = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
     if n == 0 or not ok.any():
         return out
-    polys, g0, origin, extent = _local_frame(polygons, ok)
+    polys, g0, origin, extent = local_frame(polygons, ok)
     x, y = cx - g0[0], cy - g0[1]
     poly_tree = shapely.STRtree(polys)
     disc_box = shapely.box(x - r, y - r, x + r, y + r)
     near = np.zeros(n, dtype=bool)
     near[np.unique(poly_tree.query(disc_box)[0])] = True
-    p0, p1, edge_poly = _edges(polys)
+    p0, p1, edge_poly = polygon_edges(polys)
     n_edge = len(p0)
 
     # ---- 0. prune: circles and edges surely at depth >= max_level everywhere ------
@@ -329,7 +363,7 @@ def disc_level_areas(
     step = np.arange(n_s.sum()) - np.repeat(np.cumsum(n_s) - n_s, n_s)
     theta = step * np.repeat(TWO_PI / n_s, n_s)
     rc = np.repeat(r[cand], n_s)
-    bound = _min_bound_along(
+    bound = min_bound_along(
         lb, grid0, cell, np.repeat(x[cand], n_s) + rc * np.cos(theta),
         np.repeat(y[cand], n_s) + rc * np.sin(theta), n_s,
     )  # fmt: skip
@@ -343,7 +377,7 @@ def disc_level_areas(
     e_rep = np.repeat(np.arange(n_edge), n_s)
     sx = p0[e_rep, 0] + frac * (p1[e_rep, 0] - p0[e_rep, 0])
     sy = p0[e_rep, 1] + frac * (p1[e_rep, 1] - p0[e_rep, 1])
-    edge_live = _min_bound_along(lb, grid0, cell, sx, sy, n_s) < max_level
+    edge_live = min_bound_along(lb, grid0, cell, sx, sy, n_s) < max_level
 
     # ---- 1. circle pairs (live circle a, any circle b) ------------------------------
     eps = 1e-9 * float(r.max())

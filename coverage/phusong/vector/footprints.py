@@ -80,8 +80,27 @@ def _row_numbers(sites: gpd.GeoDataFrame) -> np.ndarray:
     return np.arange(len(sites)) + 2
 
 
-def _radius(sites: gpd.GeoDataFrame, radius_m: float | np.ndarray | None) -> np.ndarray:
-    """Radius per cell [m], validated (finite and > 0)."""
+def footprint_radius(sites: gpd.GeoDataFrame, radius_m: float | np.ndarray | None) -> np.ndarray:
+    """Footprint radius of every cell, validated.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Cell table; ``range_m`` is used unless ``radius_m`` is given.
+    radius_m : float or ndarray or None
+        Radius overriding ``range_m``: a scalar or one value per cell [m].
+
+    Returns
+    -------
+    ndarray
+        float64 radius per cell [m], finite and > 0.
+
+    Raises
+    ------
+    DataError
+        No ``range_m`` column, or a radius that is not a positive number
+        (every such row listed).
+    """
     n = len(sites)
     if radius_m is None:
         if "range_m" not in sites.columns:
@@ -113,20 +132,42 @@ def _radius(sites: gpd.GeoDataFrame, radius_m: float | np.ndarray | None) -> np.
     return radius
 
 
-def _projected_xy(sites: gpd.GeoDataFrame, crs: CRS | None) -> tuple[np.ndarray, np.ndarray, CRS]:
+def projected_xy(
+    sites: gpd.GeoDataFrame, crs: CRS | str | None
+) -> tuple[np.ndarray, np.ndarray, CRS]:
+    """Cell positions in a metric CRS.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Cell table with point geometries, any CRS.
+    crs : pyproj.CRS or str or None
+        Target CRS; default :func:`phusong.geo.equal_area_crs` of ``sites``
+        (their own CRS when the table is empty).
+
+    Returns
+    -------
+    (ndarray, ndarray, pyproj.CRS)
+        ``x`` and ``y`` [m] and the CRS they are in.
+
+    Raises
+    ------
+    DataError
+        The table has no CRS.
+    """
     if sites.crs is None:
         raise DataError(
             "the site table has no CRS; set it (e.g. sites.set_crs('EPSG:4326')).",
             file=_problems_file(sites),
         )
     if crs is not None:
-        crs = CRS.from_user_input(crs)
+        target = CRS.from_user_input(crs)
     elif len(sites):
-        crs = equal_area_crs(sites)
+        target = equal_area_crs(sites)
     else:
-        crs = CRS.from_user_input(sites.crs)
-    pts = sites.geometry.to_crs(crs).to_numpy()
-    return shapely.get_x(pts), shapely.get_y(pts), crs
+        target = CRS.from_user_input(sites.crs)
+    pts = sites.geometry.to_crs(target).to_numpy()
+    return shapely.get_x(pts), shapely.get_y(pts), target
 
 
 def fan_parameters(
@@ -249,12 +290,76 @@ def disc_footprints(
     bounds the area error of any partial (clipped or overlapped) disc by that
     band along the arc.
     """
-    radius = _radius(sites, radius_m)
-    x, y, crs = _projected_xy(sites, crs)
+    radius = footprint_radius(sites, radius_m)
+    x, y, crs = projected_xy(sites, crs)
     n = len(sites)
     params = fan_parameters(radius, np.full(n, np.nan), np.full(n, 360.0), quad_segs)
     geoms = build_fans(x, y, params)
     return gpd.GeoSeries(geoms, index=sites.index, crs=crs, name="geometry")
+
+
+def footprint_azimuth_width(sites: gpd.GeoDataFrame, model: str) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth and wedge width of every cell's footprint, validated.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Cell table; ``azimuth_deg`` (NaN = omni) and ``beamwidth_deg`` are
+        used for ``model="sector"``.
+    model : {"disc", "sector"}
+        ``"disc"`` gives every cell a full disc.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Azimuth, clockwise from north [degrees, NaN = omni], and wedge width
+        [degrees]: the beamwidth, :data:`DEFAULT_SECTOR_WIDTH_DEG` for a cell
+        with an azimuth but no beamwidth, 360 for omni cells and discs.
+
+    Raises
+    ------
+    DataError
+        A sectorised cell's beamwidth is not positive (every such row listed).
+    """
+    n = len(sites)
+    if model == "disc":
+        return np.full(n, np.nan), np.full(n, 360.0)
+    az = (
+        pd.to_numeric(sites["azimuth_deg"], errors="coerce").to_numpy(dtype="float64")
+        if "azimuth_deg" in sites.columns
+        else np.full(n, np.nan)
+    )
+    width = (
+        pd.to_numeric(sites["beamwidth_deg"], errors="coerce").to_numpy(dtype="float64")
+        if "beamwidth_deg" in sites.columns
+        else np.full(n, np.nan)
+    )
+    sectorised = np.isfinite(az)
+    bad = sectorised & np.isfinite(width) & (width <= 0)
+    if bad.any():
+        rows = _row_numbers(sites)
+        raise DataError(
+            [
+                Problem(
+                    _problems_file(sites),
+                    int(rows[i]),
+                    "beamwidth_deg",
+                    f"beamwidth {width[i]!r}° is not positive; give the horizontal half-power "
+                    "beamwidth in degrees, or leave it empty for a 120° sector.",
+                )
+                for i in np.flatnonzero(bad)
+            ]
+        )
+    missing = sectorised & ~np.isfinite(width)
+    if missing.any():
+        log.info(
+            "%d sectorised cells have no beamwidth; using %g°",
+            int(missing.sum()),
+            DEFAULT_SECTOR_WIDTH_DEG,
+        )
+    width = np.where(missing, DEFAULT_SECTOR_WIDTH_DEG, width)
+    width = np.where(sectorised, width, 360.0)
+    return az, width
 
 
 def sector_footprints(
@@ -298,44 +403,9 @@ def sector_footprints(
     circumradius is enlarged as in :func:`disc_footprints` so that the wedge's
     area is exactly ``β r² / 2``.
     """
-    radius = _radius(sites, radius_m)
-    n = len(sites)
-    az = (
-        pd.to_numeric(sites["azimuth_deg"], errors="coerce").to_numpy(dtype="float64")
-        if "azimuth_deg" in sites.columns
-        else np.full(n, np.nan)
-    )
-    width = (
-        pd.to_numeric(sites["beamwidth_deg"], errors="coerce").to_numpy(dtype="float64")
-        if "beamwidth_deg" in sites.columns
-        else np.full(n, np.nan)
-    )
-    sectorised = np.isfinite(az)
-    bad = sectorised & np.isfinite(width) & (width <= 0)
-    if bad.any():
-        rows = _row_numbers(sites)
-        raise DataError(
-            [
-                Problem(
-                    _problems_file(sites),
-                    int(rows[i]),
-                    "beamwidth_deg",
-                    f"beamwidth {width[i]!r}° is not positive; give the horizontal half-power "
-                    "beamwidth in degrees, or leave it empty for a 120° sector.",
-                )
-                for i in np.flatnonzero(bad)
-            ]
-        )
-    missing = sectorised & ~np.isfinite(width)
-    if missing.any():
-        log.info(
-            "%d sectorised cells have no beamwidth; using %g°",
-            int(missing.sum()),
-            DEFAULT_SECTOR_WIDTH_DEG,
-        )
-    width = np.where(missing, DEFAULT_SECTOR_WIDTH_DEG, width)
-    width = np.where(sectorised, width, 360.0)
-    x, y, crs = _projected_xy(sites, crs)
+    radius = footprint_radius(sites, radius_m)
+    az, width = footprint_azimuth_width(sites, "sector")
+    x, y, crs = projected_xy(sites, crs)
     geoms = build_fans(x, y, fan_parameters(radius, az, width, quad_segs))
     return gpd.GeoSeries(geoms, index=sites.index, crs=crs, name="geometry")
 
@@ -347,5 +417,8 @@ __all__ = [
     "build_fans",
     "disc_footprints",
     "fan_parameters",
+    "footprint_azimuth_width",
+    "footprint_radius",
+    "projected_xy",
     "sector_footprints",
 ]

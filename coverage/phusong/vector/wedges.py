@@ -96,7 +96,13 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from phusong.vector.arcs import DEFAULT_MAX_LEVEL, TWO_PI, _edges, _local_frame, _min_bound_along
+from phusong.vector.arcs import (
+    DEFAULT_MAX_LEVEL,
+    TWO_PI,
+    local_frame,
+    min_bound_along,
+    polygon_edges,
+)
 from phusong.vector.footprints import DEFAULT_SECTOR_WIDTH_DEG
 
 #: Parameter margin for crossings [-]: extra splits are harmless, missing ones are not.
@@ -650,7 +656,7 @@ def _sample_bound(
     step = np.arange(n_s.sum()) - np.repeat(np.cumsum(n_s) - n_s, n_s)
     u = step / np.repeat(np.maximum(n_s - 1, 1), n_s)
     sx, sy = p.point(owner, u)
-    return _min_bound_along(lb, grid0, cell, sx, sy, n_s)
+    return min_bound_along(lb, grid0, cell, sx, sy, n_s)
 
 
 # --------------------------------------------------------------------------
@@ -705,6 +711,10 @@ def sector_level_areas(
     formulas. With every width ≥ 360° the result equals
     :func:`phusong.vector.arcs.disc_level_areas` of the per-site discs (up to rounding).
     """
+    # A numerical kernel longer than the usual 150 lines, on purpose: like
+    # phusong.vector.arcs.disc_level_areas, its steps hand many large,
+    # index-aligned arrays to one another, and reading them in one place
+    # against the formulas of the module docstring is clearer than helpers.
     polygons = np.asarray(polygons, dtype=object)
     n_poly = len(polygons)
     out = np.zeros((n_poly, max_level))
@@ -723,7 +733,7 @@ def sector_level_areas(
     ok = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
     if len(cx) == 0 or not ok.any():
         return out
-    polys, g0, origin, extent = _local_frame(polygons, ok)
+    polys, g0, origin, extent = local_frame(polygons, ok)
     x, y = cx - g0[0], cy - g0[1]
 
     # ---- footprints: one per (site, position), cells sorted by footprint ----------
@@ -742,7 +752,7 @@ def sector_level_areas(
 
     # ---- polygons and their edges --------------------------------------------------
     poly_tree = shapely.STRtree(polys)
-    p0, p1, edge_poly = _edges(polys)
+    p0, p1, edge_poly = polygon_edges(polys)
     n_edge = len(p0)
     edges = _segments(np.full(n_edge, -1), p0[:, 0], p0[:, 1], p1[:, 0], p1[:, 1])
     fp_box = np.column_stack([f.x - f.r_max, f.y - f.r_max, f.x + f.r_max, f.y + f.r_max])
