@@ -18,8 +18,15 @@ The sector line gives every synthetic site three 65° cells with bearings
 120° apart (a random rotation per site) and times the full table with
 ``model="sector"`` (exact wedges, :mod:`phusong.vector.wedges`).
 
-Run: ``/tmp/venv/bin/python benchmarks/bench_disc_coverage.py [n_sites] [--audit]
-[--polygons]``. ``--audit`` also times ``run_audit`` on the shipped sample
+The *dense* case (issue #13) draws the same number of sites from a normal
+distribution around the city centre (σ = 12 km, all of radius 600 m, like a
+dense city core) and times the same two routes; the exact route's peak
+memory is measured in a fresh process (its ``ru_maxrss``), since overlap depth
+is what used to make the arcs' memory grow. A ``--crowded`` run also times a
+core of σ = 300 m (thousands of discs over one spot) for discs and sectors.
+
+Run: ``.venv/bin/python benchmarks/bench_disc_coverage.py [n_sites] [--audit]
+[--polygons] [--crowded]``. ``--audit`` also times ``run_audit`` on the shipped sample
 network with the arc route and with the previous polygon route (disc model;
 with ``--polygons`` also the sector model, about 4 minutes);
 ``--polygons`` also times the polygon route on the synthetic network (slow).
@@ -29,7 +36,9 @@ Timings are the best of ``REPEATS`` runs, all in this process. Asserts nothing.
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
+import resource
 import sys
 import time
 
@@ -88,6 +97,98 @@ def synthetic_sites(wards: gpd.GeoDataFrame, n: int, seed: int = 20250226) -> gp
     )
 
 
+def dense_sites(
+    wards: gpd.GeoDataFrame, n: int, sigma_m: float = 12_000.0, radius_m: float = 600.0,
+    seed: int = 20250226,
+) -> gpd.GeoDataFrame:  # fmt: skip
+    """Synthetic disc sites drawn from a normal distribution around the wards' centre."""
+    rng = np.random.default_rng(seed)
+    crs = equal_area_crs(wards)
+    centre = shapely.centroid(shapely.union_all(wards.geometry.to_crs(crs).to_numpy()))
+    xs = rng.normal(centre.x, sigma_m, n)
+    ys = rng.normal(centre.y, sigma_m, n)
+    pts = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(WGS84)
+    ids = [f"D{i:05d}" for i in range(n)]
+    return gpd.GeoDataFrame(
+        {
+            "cell_id": pd.array(ids, dtype="string"),
+            "site_id": pd.array(ids, dtype="string"),
+            "operator": pd.array(rng.choice(OPERATORS, size=n), dtype="string"),
+            "lon_deg": shapely.get_x(pts.to_numpy()),
+            "lat_deg": shapely.get_y(pts.to_numpy()),
+            "azimuth_deg": np.nan,
+            "beamwidth_deg": np.nan,
+            "range_m": np.full(n, radius_m),
+        },
+        geometry=pts.to_numpy(),
+        crs=WGS84,
+    )
+
+
+def _timed_in_child(job: str, n: int, sigma_m: float, queue) -> None:
+    """Run one exact computation in this (fresh) process; report seconds and peak RSS."""
+    wards = phusong.read_wards()
+    sites = dense_sites(wards, n, sigma_m)
+    t0 = time.perf_counter()
+    if job == "arcs":
+        arcs_route(wards, sites, max_level=5)
+    elif job == "sector":
+        ward_coverage_vector(wards, three_sectors(sites), model="sector")
+    else:
+        ward_coverage_vector(wards, sites, model="disc")
+    seconds = time.perf_counter() - t0
+    queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+
+
+def in_fresh_process(job: str, n: int, sigma_m: float) -> tuple[float, float]:
+    """(seconds, peak resident memory [bytes]) of ``job`` run in a new process."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_timed_in_child, args=(job, n, sigma_m, queue))
+    proc.start()
+    seconds, peak = queue.get()
+    proc.join()
+    return seconds, peak
+
+
+def dense_case(wards: gpd.GeoDataFrame, n_sites: int, crowded: bool) -> None:
+    """The dense city (σ = 12 km, 600 m discs): exact arcs vs the accurate overlay, memory."""
+    sites = dense_sites(wards, n_sites)
+    ids = wards["ward_id"]
+    (t_arcs, exact), (t_arcs5, _), (t_b64, b64) = interleaved(
+        [
+            lambda: arcs_route(wards, sites),
+            lambda: arcs_route(wards, sites, max_level=5),
+            lambda: geopandas_route(wards, sites, 64, corrected=True),
+        ]
+    )
+    diff = np.abs(b64.reindex(ids).to_numpy() - exact.reindex(ids).to_numpy()).max()
+    secs, peak = in_fresh_process("arcs", n_sites, 12_000.0)
+    print(
+        f"dense city: {n_sites} disc sites ~ N(centre, 12 km), radius 600 m "
+        f"(medians of {REPEATS} interleaved runs):"
+    )
+    print(
+        f"  baseline, quad_segs=64 (area-corrected)     : {t_b64:7.2f} s  max |Δ| {diff:.1e} points"
+    )
+    print(f"  arcs (exact circles, level 1)               : {t_arcs:7.2f} s")
+    print(f"  arcs (levels 1-5)                           : {t_arcs5:7.2f} s")
+    print(f"  speed-up vs accurate baseline (q=64): {t_b64 / t_arcs:.1f}x")
+    print(
+        f"  arcs levels 1-5 in a fresh process: {secs:.2f} s, peak RSS {peak / 2**30:.2f} GB "
+        "(whole process, incl. Python and the libraries)"
+    )
+    t_full, _ = best_of(lambda: ward_coverage_vector(wards, sites, model="disc"))
+    print(f"  full table (any + 3 operators, redundancy, gaps): {t_full:7.2f} s")
+    if crowded:
+        for job in ("arcs", "sector"):
+            secs, peak = in_fresh_process(job, n_sites, 300.0)
+            print(
+                f"crowded core ({n_sites} sites ~ N(centre, 300 m)), {job}: {secs:.2f} s, "
+                f"peak RSS {peak / 2**30:.2f} GB"
+            )
+
+
 def three_sectors(sites: gpd.GeoDataFrame, seed: int = 7) -> gpd.GeoDataFrame:
     """Three 65° cells per site, bearings 120° apart, rotated at random per site."""
     rng = np.random.default_rng(seed)
@@ -134,6 +235,18 @@ def arcs_route(wards: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, max_level: int 
     return pd.Series(100.0 * areas[:, 0] / shapely.area(geoms), index=wards["ward_id"])
 
 
+def interleaved(fns, repeats: int = REPEATS) -> list[tuple[float, object]]:
+    """Median time and last result of each function, run in turn ``repeats`` times."""
+    times: list[list[float]] = [[] for _ in fns]
+    outs: list[object] = [None] * len(fns)
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            outs[i] = fn()
+            times[i].append(time.perf_counter() - t0)
+    return [(float(np.median(t)), o) for t, o in zip(times, outs, strict=True)]
+
+
 def best_of(fn, repeats: int = REPEATS):
     times = []
     for _ in range(repeats):
@@ -148,7 +261,9 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
-def main(n_sites: int = 20_000, audit: bool = False, polygons: bool = False) -> None:
+def main(
+    n_sites: int = 20_000, audit: bool = False, polygons: bool = False, crowded: bool = False
+) -> None:
     print(load())
     wards = phusong.read_wards()
     sites = synthetic_sites(wards, n_sites)
@@ -186,6 +301,7 @@ def main(n_sites: int = 20_000, audit: bool = False, polygons: bool = False) -> 
         f"{t_b64 / t_full:.1f}x the accurate baseline's speed"
     )
     print(f"mean area coverage (any): {exact.mean():.2f} % (synthetic)")
+    dense_case(wards, n_sites, crowded)
     sectors = three_sectors(sites)
     t_sec, sec = best_of(lambda: ward_coverage_vector(wards, sectors, model="sector"))
     sec_any = sec.table[sec.table["operator"] == ANY_OPERATOR]
@@ -239,4 +355,5 @@ if __name__ == "__main__":
         int(args[0]) if args else 20_000,
         audit="--audit" in sys.argv,
         polygons="--polygons" in sys.argv,
+        crowded="--crowded" in sys.argv,
     )

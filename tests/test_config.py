@@ -49,7 +49,7 @@ def test_command_line_overrides_the_file(tmp_path):
     assert opts.threshold_dbm == -100.0  # given on the command line
     assert opts.model == "uma"  # None = not given: the file's value stays
     assert opts.goal == 95.0
-    assert opts.resolution_m == 20.0  # built-in default
+    assert opts.resolution_m == 50.0  # built-in default (issue #12: was 20 m)
     assert opts.sites == tmp_path.resolve() / "a.csv"
     assert opts.config == cfg
 
@@ -57,7 +57,7 @@ def test_command_line_overrides_the_file(tmp_path):
 def test_defaults_without_a_file():
     opts = resolve_audit_options({})
     assert (opts.model, opts.threshold_dbm, opts.goal, opts.goal_metric) == (
-        "disc",
+        "planning",  # issue #12: the default model (was disc)
         -110.0,
         99.0,
         "population",
@@ -91,7 +91,7 @@ def test_unknown_key_is_named_and_valid_keys_listed(tmp_path):
         ("resolution_m = 0", "resolution_m", "1 ≤ value"),
         ("radius_m = 0", "radius_m", "0 < value"),
         ('goal_metric = "people"', "goal_metric", "one of population, area"),
-        ('model = "okumura"', "model", "one of disc, sector"),
+        ('model = "okumura"', "model", "one of planning, disc, sector"),
         ("overwrite = 1", "overwrite", "true or false"),
         ("operators = [1, 2]", "operators", "a list of strings"),
         ("operators = []", "operators", "at least one"),

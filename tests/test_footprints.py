@@ -141,3 +141,23 @@ def test_empty_table():
     sites = cells([(X0, Y0)], 1000.0).iloc[:0]
     assert len(disc_footprints(sites)) == 0
     assert len(sector_footprints(sites)) == 0
+
+
+# --------------------------------------------------------------------------- issue #12
+
+
+def test_sector_width_ends_where_the_pattern_is_edge_db_down():
+    from phusong.propagation import antenna_gain_db
+    from phusong.vector.footprints import DEFAULT_SECTOR_EDGE_DB, sector_width_deg
+
+    assert DEFAULT_SECTOR_EDGE_DB == 10.0
+    # 3 dB: the half-power beamwidth itself
+    assert sector_width_deg(65.0, 3.0) == pytest.approx(65.0)
+    # 10 dB: 2 · 65° · √(10/12) = 118.67°
+    w = float(sector_width_deg(65.0, 10.0))
+    assert w == pytest.approx(2 * 65 * np.sqrt(10 / 12))
+    # the TR 38.901 pattern (an independent function) is exactly 10 dB down at the edge
+    assert float(antenna_gain_db(w / 2, 90.0, 65.0, 65.0, 0.0, 0.0)) == pytest.approx(-10.0)
+    assert float(sector_width_deg(200.0, 30.0)) == 360.0  # capped at a disc
+    with pytest.raises(ValueError, match="sector_edge_db"):
+        sector_width_deg(65.0, 31.0)

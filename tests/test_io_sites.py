@@ -15,7 +15,7 @@ from shapely.geometry import Point, box
 import phusong
 from phusong.errors import ConfigError, DataError
 from phusong.io.sites import read_sites, sample_sites_path, sites_from_frame
-from phusong.schema import SITE_COLUMNS
+from phusong.schema import SITE_COLUMNS, SITE_DATE_COLUMNS
 
 HEADER = (
     "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal"
@@ -43,8 +43,9 @@ def rejected_reasons(report):
 def test_canonical_columns_and_dtypes(tmp_path):
     path = write(tmp_path, "a.csv", "\n".join([HEADER, ocid(), ocid(cell=5293001, net=2)]) + "\n")
     sites, report = read_sites(path)
-    assert list(sites.columns) == list(SITE_COLUMNS)
-    for col, (dtype, _) in SITE_COLUMNS.items():
+    # issue #15: OpenCelliD's 'created' gives the on-air date columns (a labelled proxy)
+    assert list(sites.columns) == [*SITE_COLUMNS, *SITE_DATE_COLUMNS]
+    for col, (dtype, _) in {**SITE_COLUMNS, **SITE_DATE_COLUMNS}.items():
         if col != "geometry":
             assert str(sites[col].dtype) == dtype, col
     assert sites.crs.to_epsg() == 4326

@@ -326,3 +326,46 @@ def test_empty_inputs():
     assert out.shape == (1, 5) and not out.any()
     out = levels([0], [(X0, Y0)], 500.0, [0.0], [65.0], polys=[shapely.Polygon(), None])
     assert out.shape == (2, 5) and not out.any()
+
+
+# --------------------------------------------------------------------------
+# issue #13: memory linear in the cells whatever the overlap depth
+# --------------------------------------------------------------------------
+
+
+def _crowded_sectors(n: int, sigma: float, seed: int = 7):
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(X0, sigma, n), rng.normal(Y0, sigma, n)
+    site = np.repeat(np.arange(n), 3)
+    xy = np.column_stack([np.repeat(x, 3), np.repeat(y, 3)])
+    az = (np.repeat(rng.uniform(0, 120, n), 3) + np.tile([0.0, 120.0, 240.0], n)) % 360
+    return site, xy, np.full(3 * n, 600.0), az, np.full(3 * n, 65.0)
+
+
+@pytest.mark.slow
+def test_a_crowded_core_of_sectors_stays_within_bounded_memory():
+    import tracemalloc
+
+    site, xy, r, az, width = _crowded_sectors(800, sigma=150.0)
+    tracemalloc.start()
+    try:
+        got = levels(site, xy, r, az, width)[0]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 150e6
+    assert (np.diff(got) <= 1e-6).all() and got[0] <= shapely.area(SQUARE) * (1 + 1e-12)
+    # Level 1 against the union of fine wedge polygons (a second method).
+    params = fan_parameters(r, az, width, 128)
+    fans = build_fans(xy[:, 0], xy[:, 1], params)
+    union = shapely.intersection(shapely.union_all(fans), SQUARE).area
+    assert got[0] == pytest.approx(union, rel=2e-5)
+
+
+def test_batches_of_pieces_change_nothing():
+    site, xy, r, az, width = _crowded_sectors(150, sigma=300.0, seed=5)
+    whole = levels(site, xy, r, az, width)
+    batched = sector_level_areas(
+        site, xy[:, 0], xy[:, 1], r, az, width, np.array([SQUARE]), pair_budget=2_000
+    )
+    np.testing.assert_allclose(batched, whole, rtol=1e-12, atol=1e-6)

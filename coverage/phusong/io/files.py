@@ -3,18 +3,25 @@
 - Inputs: a path, raw bytes, or an uploaded file object (Streamlit's
   ``UploadedFile`` or any binary file-like with ``read`` and ``name``) is turned
   into bytes once, with a size limit.
-- Zip archives are read member by member with a limit on the uncompressed size
-  and without ever writing a member outside a temporary folder.
+- Compressed inputs (gzip, zip members, the parts of an XLSX workbook) are
+  inflated as a stream and refused as soon as they grow past the limits:
+  :data:`MAX_UNCOMPRESSED_BYTES` in all, and :data:`MAX_COMPRESSION_RATIO`
+  times their compressed size (a "zip bomb" is refused after a few MB, never
+  after inflating it). The sizes an archive declares are checked first.
+- Zip archives are read member by member and without ever writing a member
+  outside a temporary folder.
 - Outputs are written atomically: a temporary file in the same folder, then
   :func:`os.replace`.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,12 +30,18 @@ from typing import IO, Any
 
 from phusong.errors import ConfigError, DataError, OutputExistsError
 
+#: One megabyte as sizes are shown to users (and as Streamlit counts its
+#: upload limit): 2**20 bytes [bytes].
+MB = 1024 * 1024
 #: Default largest accepted input, compressed or not [bytes] (200 MB).
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-#: Largest total uncompressed size read from an archive [bytes] (1 GB).
-MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_UPLOAD_BYTES = 200 * MB
+#: Largest total uncompressed size read from an archive [bytes] (1,024 MB).
+MAX_UNCOMPRESSED_BYTES = 1024 * MB
 #: Largest accepted compression ratio of an archive member (zip-bomb guard).
 MAX_COMPRESSION_RATIO = 200
+#: Inflated data below this size is never refused for its ratio [bytes] (1 MB):
+#: tiny files of repeated text compress far better than real tables.
+RATIO_FREE_BYTES = MB
 
 Source = str | os.PathLike[str] | bytes | IO[bytes] | Any
 
@@ -84,6 +97,11 @@ def load_input(
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         shown = name or path.name
+        if path.is_dir():
+            raise DataError(
+                f"{path} is a folder, not a file. Give the file inside it (or zip the folder).",
+                file=shown,
+            )
         if not path.is_file():
             raise DataError(f"file not found: {path}. Check the path.", file=shown)
         size = path.stat().st_size
@@ -117,10 +135,83 @@ def load_input(
 def _check_size(size: int, max_bytes: int, shown: str) -> None:
     if size > max_bytes:
         raise DataError(
-            f"file is {size / 1e6:.1f} MB, larger than the {max_bytes / 1e6:.0f} MB limit. "
-            "Split it, compress it as .csv.gz, or raise the limit (max_bytes / --max-upload-mb).",
+            f"file is {size / MB:.1f} MB, larger than the {max_bytes / MB:.0f} MB limit. "
+            "Split it, or compress it (.csv.gz or .zip: the limit applies to the compressed file).",
             file=shown,
         )
+
+
+def _refuse_bomb(shown: str, what: str, limit: int) -> DataError:
+    return DataError(
+        f"{what} expands to more than {limit / MB:,.0f} MB (or more than "
+        f"{MAX_COMPRESSION_RATIO}× its compressed size: possibly a zip bomb); "
+        "unpack it yourself and give the smaller files.",
+        file=shown,
+    )
+
+
+def inflation_limit(compressed_bytes: int, max_total: int = MAX_UNCOMPRESSED_BYTES) -> int:
+    """Most bytes a compressed input of ``compressed_bytes`` may inflate to [bytes].
+
+    The smaller of ``max_total`` and :data:`MAX_COMPRESSION_RATIO` times the
+    compressed size (at least :data:`RATIO_FREE_BYTES`).
+    """
+    return min(max_total, max(MAX_COMPRESSION_RATIO * compressed_bytes, RATIO_FREE_BYTES))
+
+
+def gunzip_safely(raw: RawInput, *, max_total: int = MAX_UNCOMPRESSED_BYTES) -> bytes:
+    """Inflate a gzip file as a stream, refusing it as soon as it grows too large.
+
+    The size stored in the gzip trailer is checked first; then the data is
+    inflated in 1 MB steps and refused once it passes :func:`inflation_limit`.
+
+    Raises
+    ------
+    DataError
+        Too large (a decompression bomb), corrupt or truncated.
+    """
+    limit = inflation_limit(len(raw.data), max_total)
+    declared = int.from_bytes(raw.data[-4:], "little") if len(raw.data) >= 18 else 0
+    if declared > limit:  # the trailer holds the size mod 2**32: a lower bound
+        raise _refuse_bomb(raw.name, "the gzip file", limit)
+    chunks, total = [], 0
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw.data)) as fh:
+            while chunk := fh.read(MB):
+                total += len(chunk)
+                if total > limit:
+                    raise _refuse_bomb(raw.name, "the gzip file", limit)
+                chunks.append(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(
+            f"the gzip file is corrupt or truncated ({exc}); download it again.", file=raw.name
+        ) from exc
+    return b"".join(chunks)
+
+
+def check_zip_sizes(raw: RawInput, *, max_total: int = MAX_UNCOMPRESSED_BYTES) -> None:
+    """Refuse a zip archive (or an XLSX workbook) whose declared sizes are too large.
+
+    Python's zip reader never returns more than a member's declared size, so
+    checking the declared sizes bounds what any reader (openpyxl, pyogrio)
+    will inflate.
+
+    Raises
+    ------
+    DataError
+        The members declare more than ``max_total`` in all, or a member more
+        than :data:`MAX_COMPRESSION_RATIO` times its compressed size.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw.data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise DataError(f"not a valid zip archive ({exc}).", file=raw.name) from exc
+    if sum(i.file_size for i in infos) > max_total:
+        raise _refuse_bomb(raw.name, "the archive", max_total)
+    for info in infos:
+        if info.file_size > inflation_limit(info.compress_size, max_total):
+            raise _refuse_bomb(raw.name, f"archive member '{info.filename}'", max_total)
 
 
 def safe_zip_members(raw: RawInput, *, max_total: int = MAX_UNCOMPRESSED_BYTES) -> dict[str, bytes]:
@@ -136,10 +227,8 @@ def safe_zip_members(raw: RawInput, *, max_total: int = MAX_UNCOMPRESSED_BYTES) 
     dict
         Member name (POSIX, relative) -> bytes.
     """
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(raw.data))
-    except zipfile.BadZipFile as exc:
-        raise DataError(f"not a valid zip archive ({exc}).", file=raw.name) from exc
+    check_zip_sizes(raw, max_total=max_total)
+    zf = zipfile.ZipFile(io.BytesIO(raw.data))
     out: dict[str, bytes] = {}
     total = 0
     with zf:
@@ -153,31 +242,29 @@ def safe_zip_members(raw: RawInput, *, max_total: int = MAX_UNCOMPRESSED_BYTES) 
                     "re-create the zip with relative paths.",
                     file=raw.name,
                 )
-            if (
-                info.compress_size
-                and info.file_size / max(info.compress_size, 1) > MAX_COMPRESSION_RATIO
-            ):
-                raise DataError(
-                    f"archive member '{info.filename}' expands more than {MAX_COMPRESSION_RATIO}× "
-                    "(possible zip bomb); unzip it yourself and upload the files.",
-                    file=raw.name,
-                )
-            chunks = []
-            with zf.open(info) as fh:
-                while True:
-                    chunk = fh.read(1 << 20)
-                    if not chunk:
-                        break
-                    total += len(chunk)
-                    if total > max_total:
-                        raise DataError(
-                            f"archive expands to more than {max_total / 1e6:.0f} MB; "
-                            "upload a smaller archive.",
-                            file=raw.name,
-                        )
-                    chunks.append(chunk)
-            out[str(member)] = b"".join(chunks)
+            out[str(member)] = _inflate_member(zf, info, raw.name, max_total - total)
+            total += len(out[str(member)])
     return out
+
+
+def _inflate_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, room: int) -> bytes:
+    """One member's bytes, inflated as a stream within the ratio limit and ``room`` [bytes]."""
+    limit = min(room, inflation_limit(info.compress_size))
+    chunks, size = [], 0
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(MB):
+                size += len(chunk)
+                if size > limit:
+                    raise _refuse_bomb(shown, f"archive member '{info.filename}'", limit)
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:
+        raise DataError(
+            f"archive member '{info.filename}' cannot be read ({type(exc).__name__}: {exc}); "
+            "re-create the zip.",
+            file=shown,
+        ) from exc
+    return b"".join(chunks)
 
 
 @contextmanager

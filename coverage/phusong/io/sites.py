@@ -19,13 +19,10 @@ CSV is parsed with pyarrow (multi-threaded, typed) and falls back to Python's
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import logging
 import tempfile
 import unicodedata
-import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,11 +35,13 @@ import pyogrio
 import shapely
 
 from phusong.errors import DataError
+from phusong.io.crs import looks_projected, projected_guess, user_crs
 from phusong.io.files import (
-    MAX_UNCOMPRESSED_BYTES,
     MAX_UPLOAD_BYTES,
     RawInput,
     Source,
+    check_zip_sizes,
+    gunzip_safely,
     load_input,
     materialise,
     safe_zip_members,
@@ -60,6 +59,8 @@ from phusong.io.validation import (
     validate_sites,
 )
 from phusong.io.validation import normalise_column_name as _norm
+from phusong.io.workbooks import Parsed as _Parsed
+from phusong.io.workbooks import combine_parts, read_workbook, unique_names
 from phusong.schema import WGS84
 
 log = logging.getLogger(__name__)
@@ -73,18 +74,6 @@ SAMPLE_FILES = {
 _VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".geoparquet")
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 _DELIMITERS = (",", ";", "\t", "|")
-
-
-@dataclass
-class _Parsed:
-    """A parsed table before validation."""
-
-    frame: pd.DataFrame
-    rows: np.ndarray
-    notes: list[str] = field(default_factory=list)
-    coords: tuple[np.ndarray, np.ndarray] | None = None
-    pre_rejected: list[tuple[int, str | None, str, str | None]] = field(default_factory=list)
-    name: str = ""
 
 
 def sample_sites_path(kind: Literal["sheet", "opencellid"] = "sheet") -> Path:
@@ -112,6 +101,7 @@ def read_sites(
     on_invalid: Literal["report", "raise"] = "report",
     max_distance_km: float = MAX_DISTANCE_KM,
     name: str | None = None,
+    crs: Any = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Read a cell-site file into the canonical site table, with a validation report.
 
@@ -138,6 +128,12 @@ def read_sites(
         Rows more than this outside the study area's bounds are rejected [km].
     name : str, optional
         File name to show in messages (default: the source's own).
+    crs : CRS-like, optional
+        Coordinate system of positions given in projected metres: eastings
+        and northings in the latitude/longitude columns, or a vector file
+        without a CRS (or a GeoJSON whose coordinates are metres), e.g.
+        ``"EPSG:3405"`` (VN-2000 / UTM zone 48N). Without it such positions
+        are refused with the systems that would put them in the study area.
 
     Returns
     -------
@@ -145,6 +141,8 @@ def read_sites(
         Columns exactly :data:`phusong.schema.SITE_COLUMNS`, EPSG:4326 points.
     report : ValidationReport
         Rows read / accepted / rejected / filtered, rejected rows and notes.
+        Every sheet of a workbook and every table of a zip is read: a row's
+        problems name its sheet or member (``"book.xlsx [Viettel]"``).
 
     Raises
     ------
@@ -157,8 +155,9 @@ def read_sites(
     """
     check_on_invalid(on_invalid)
     radio_selection(radio)
+    crs = user_crs(crs)
     raw = load_input(source, max_bytes=max_bytes, name=name)
-    parsed = _parse(raw, depth=0)
+    parsed = _parse(raw, depth=0, crs=crs)
     return validate_sites(
         parsed.frame,
         source=raw.name,
@@ -170,6 +169,9 @@ def read_sites(
         on_invalid=on_invalid,
         file_notes=parsed.notes,
         pre_rejected=parsed.pre_rejected,
+        row_files=parsed.row_files,
+        column_names=parsed.column_names,
+        crs=crs,
     )
 
 
@@ -181,6 +183,7 @@ def sites_from_frame(
     study_area: Any = None,
     on_invalid: Literal["report", "raise"] = "report",
     max_distance_km: float = MAX_DISTANCE_KM,
+    crs: Any = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Validate an in-memory table of sites (same rules as :func:`read_sites`).
 
@@ -199,12 +202,14 @@ def sites_from_frame(
     coords = None
     frame = pd.DataFrame(df)
     notes: list[str] = []
+    crs = user_crs(crs)
     if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df.columns:
-        if df.crs is None:
+        if df.crs is None and crs is None and not _metre_points(df.geometry):
             raise DataError(
                 "the GeoDataFrame has no CRS; set one (gdf.set_crs('EPSG:4326')) and try again.",
                 file=source,
             )
+        df, notes = _with_crs(df, source, crs)
         coords = _point_coords(df.geometry)
         frame = pd.DataFrame(df.drop(columns=df.geometry.name))
         if df.crs.to_epsg() != 4326:
@@ -219,13 +224,14 @@ def sites_from_frame(
         max_distance_km=max_distance_km,
         on_invalid=on_invalid,
         file_notes=notes,
+        crs=crs,
     )
 
 
 # --------------------------------------------------------------------------- formats
 
 
-def _parse(raw: RawInput, depth: int) -> _Parsed:
+def _parse(raw: RawInput, depth: int, crs: Any = None) -> _Parsed:
     data = raw.data
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise DataError(
@@ -234,7 +240,7 @@ def _parse(raw: RawInput, depth: int) -> _Parsed:
         )
     if data[:2] == b"\x1f\x8b":
         inner = raw.name[:-3] if raw.name.lower().endswith(".gz") else raw.name + ".csv"
-        return _parse(RawInput(inner, _gunzip(raw), None), depth)
+        return _parse(RawInput(inner, gunzip_safely(raw), None), depth, crs)
     suffix = raw.suffix
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         if (
@@ -247,16 +253,16 @@ def _parse(raw: RawInput, depth: int) -> _Parsed:
             raise DataError(
                 "a zip inside a zip is not read; unzip the outer archive.", file=raw.name
             )
-        return _read_zip(raw)
+        return _read_zip(raw, crs)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise DataError(
             "this is an old Excel .xls (or another OLE) file; save it as .xlsx or CSV.",
             file=raw.name,
         )
     if data[:16] == b"SQLite format 3\x00":
-        return _read_vector(raw, ".gpkg")
+        return _read_vector(raw, ".gpkg", crs)
     if data[:4] == b"PAR1":
-        return _read_parquet(raw)
+        return _read_parquet(raw, crs)
     if suffix in (".shp", ".shx", ".dbf"):
         raise DataError(
             "a Shapefile needs its .shp, .shx, .dbf and .prj together: zip them and give the zip.",
@@ -264,61 +270,66 @@ def _parse(raw: RawInput, depth: int) -> _Parsed:
         )
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if suffix in (".geojson", ".json", ".fgb") or head[:1] in (b"{", b"["):
-        return _read_vector(raw, suffix if suffix in (".geojson", ".json", ".fgb") else ".geojson")
+        kind = suffix if suffix in (".geojson", ".json", ".fgb") else ".geojson"
+        return _read_vector(raw, kind, crs)
     return _read_csv(raw)
 
 
-def _gunzip(raw: RawInput, limit: int = MAX_UNCOMPRESSED_BYTES) -> bytes:
-    chunks, total = [], 0
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(raw.data)) as fh:
-            while chunk := fh.read(1 << 22):
-                total += len(chunk)
-                if total > limit:
-                    raise DataError(
-                        f"the gzip file expands to more than {limit / 1e6:.0f} MB; split it.",
-                        file=raw.name,
-                    )
-                chunks.append(chunk)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(
-            f"the gzip file is corrupt or truncated ({exc}); download it again.", file=raw.name
-        ) from exc
-    return b"".join(chunks)
-
-
-def _read_zip(raw: RawInput) -> _Parsed:
-    members = safe_zip_members(raw)
-    names = [m for m in members if not Path(m).name.startswith((".", "__MACOSX"))]
-    names = [m for m in names if not m.startswith("__MACOSX/")]
+def _zip_site_files(names: list[str]) -> tuple[list[str], list[str]]:
+    """Split a zip's members into point files (Shapefiles first) and tables."""
     shp = [m for m in names if m.lower().endswith(".shp")]
     vec = [
         m for m in names if m.lower().endswith((".geojson", ".json", ".gpkg", ".parquet", ".fgb"))
     ]
     tab = [m for m in names if m.lower().endswith((".csv", ".csv.gz", ".tsv", ".txt", ".xlsx"))]
-    chosen = shp or vec or tab
+    return shp + vec, tab
+
+
+def _read_zip(raw: RawInput, crs: Any = None) -> _Parsed:
+    """Every site file of a zip, joined; each row's problems name its member."""
+    members = safe_zip_members(raw)
+    names = [m for m in members if not Path(m).name.startswith((".", "__MACOSX"))]
+    names = [m for m in names if not m.startswith("__MACOSX/")]
+    vectors, tables = _zip_site_files(names)
+    chosen = vectors or tables
+    skipped = (
+        [
+            f"the zip also holds tables ({', '.join(tables[:10])}); they were not read, as "
+            "point files and tables cannot be joined: zip them separately."
+        ]
+        if vectors and tables
+        else []
+    )
     if not chosen:
         raise DataError(
             "the zip holds no site file (.shp with .shx/.dbf/.prj, .geojson, .gpkg, .parquet, "
             f".csv or .xlsx); it holds: {', '.join(names[:20]) or 'nothing'}.",
             file=raw.name,
         )
-    first = chosen[0]
-    notes = [f"read '{first}' from the zip."]
-    if len(chosen) > 1:
-        notes.append(f"the zip holds {len(chosen)} site files; only '{first}' was read.")
-    if shp:
-        with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
-            for member, content in members.items():
-                target = Path(tmp, *Path(member).parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
-            gdf = _read_vector_path(Path(tmp, *Path(first).parts), raw.name)
-        parsed = _from_geoframe(gdf, raw.name)
-    else:
-        parsed = _parse(RawInput(f"{raw.name}/{first}", members[first], None), depth=1)
-    parsed.notes[:0] = notes
-    return parsed
+    parts = []
+    for member in chosen:
+        if member.lower().endswith(".shp"):
+            parts.append(_read_zipped_shapefile(raw, members, member, crs))
+        else:
+            inner = RawInput(f"{raw.name}/{member}", members[member], None)
+            parts.append(_parse(inner, depth=1, crs=crs))
+    if len(parts) == 1:
+        parts[0].notes[:0] = [f"read '{chosen[0]}' from the zip.", *skipped]
+        return parts[0]
+    combined = combine_parts(parts, raw.name, what="file")
+    combined.notes += skipped
+    return combined
+
+
+def _read_zipped_shapefile(raw: RawInput, members: dict[str, bytes], shp: str, crs: Any) -> _Parsed:
+    """One Shapefile of a zip (its .shx, .dbf and .prj beside it)."""
+    with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
+        for member, content in members.items():
+            target = Path(tmp, *Path(member).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        gdf = _read_vector_path(Path(tmp, *Path(shp).parts), raw.name)
+    return _from_geoframe(gdf, f"{raw.name}/{shp}", crs)
 
 
 def _read_vector_path(path: Path, shown: str) -> gpd.GeoDataFrame:
@@ -334,13 +345,13 @@ def _read_vector_path(path: Path, shown: str) -> gpd.GeoDataFrame:
         ) from exc
 
 
-def _read_vector(raw: RawInput, suffix: str) -> _Parsed:
+def _read_vector(raw: RawInput, suffix: str, crs: Any = None) -> _Parsed:
     with materialise(raw, suffix) as path:
         gdf = _read_vector_path(path, raw.name)
-    return _from_geoframe(gdf, raw.name)
+    return _from_geoframe(gdf, raw.name, crs)
 
 
-def _read_parquet(raw: RawInput) -> _Parsed:
+def _read_parquet(raw: RawInput, crs: Any = None) -> _Parsed:
     with materialise(raw, ".parquet") as path:
         try:
             gdf = gpd.read_parquet(path)
@@ -352,7 +363,7 @@ def _read_parquet(raw: RawInput) -> _Parsed:
             return _Parsed(frame, np.arange(2, len(frame) + 2, dtype=np.int64), name=raw.name)
         except Exception as exc:
             raise DataError(f"could not read the GeoParquet file ({exc}).", file=raw.name) from exc
-    return _from_geoframe(gdf, raw.name)
+    return _from_geoframe(gdf, raw.name, crs)
 
 
 def _point_coords(geom: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
@@ -369,8 +380,41 @@ def _point_coords(geom: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     return x.astype("float64"), y.astype("float64")
 
 
-def _from_geoframe(gdf: gpd.GeoDataFrame, shown: str) -> _Parsed:
-    if gdf.crs is None:
+def _metre_points(geom: gpd.GeoSeries) -> bool:
+    """Whether the geometries' coordinates look like projected metres, not degrees."""
+    xy = shapely.get_coordinates(np.asarray(geom.to_numpy(), dtype=object))
+    if len(xy) == 0:
+        return False
+    return looks_projected(xy[:, 0], xy[:, 1])
+
+
+def _with_crs(gdf: gpd.GeoDataFrame, shown: str, crs: Any) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Give the frame the CRS its coordinates are in (``crs`` when it has none or is wrong).
+
+    A frame in degrees (or without a CRS) whose coordinates are projected
+    metres is given ``crs``; without one it is refused with the systems that
+    would put it in Vietnam.
+    """
+    declared_degrees = gdf.crs is None or gdf.crs.is_geographic
+    if not (declared_degrees and _metre_points(gdf.geometry)):
+        if gdf.crs is None and crs is not None:
+            return gdf.set_crs(crs), [f"no CRS in the file: {crs.to_string()} ([[crs]]) used."]
+        return gdf, []
+    if crs is None or crs.is_geographic:
+        xy = shapely.get_coordinates(np.asarray(gdf.geometry.to_numpy(), dtype=object))
+        raise DataError(
+            "the coordinates are metres but the file says degrees (or has no CRS): "
+            + projected_guess(xy[:, 0], xy[:, 1]).hint(),
+            file=shown,
+            option="crs",
+        )
+    return gdf.set_crs(crs, allow_override=True), [
+        f"coordinates are projected metres: read in {crs.to_string()} ([[crs]])."
+    ]
+
+
+def _from_geoframe(gdf: gpd.GeoDataFrame, shown: str, crs: Any = None) -> _Parsed:
+    if gdf.crs is None and crs is None and not _metre_points(gdf.geometry):
         raise DataError(
             "the vector file has no coordinate reference system. Save it with one (EPSG:4326 "
             "for GPS positions), or include the Shapefile's .prj, and try again.",
@@ -378,7 +422,7 @@ def _from_geoframe(gdf: gpd.GeoDataFrame, shown: str) -> _Parsed:
         )
     if len(gdf) == 0:
         raise DataError("the vector file has no features.", file=shown)
-    notes = []
+    gdf, notes = _with_crs(gdf, shown, crs)
     if gdf.crs.to_epsg() != 4326:
         notes.append(f"positions reprojected from {gdf.crs.to_string()} to EPSG:4326.")
     lon, lat = _point_coords(gdf.geometry)
@@ -404,47 +448,17 @@ def _from_geoframe(gdf: gpd.GeoDataFrame, shown: str) -> _Parsed:
 
 
 def _read_excel(raw: RawInput) -> _Parsed:
-    try:
-        sheets = pd.read_excel(io.BytesIO(raw.data), sheet_name=None, header=None, dtype=object)
-    except Exception as exc:
-        raise DataError(
-            f"could not read the Excel file ({type(exc).__name__}: {exc}); save it again as .xlsx "
-            "or export a CSV.",
-            file=raw.name,
-        ) from exc
-    best = None
-    for sheet, grid in sheets.items():
-        grid = grid.dropna(how="all", axis=1)
-        # header row: the first of the first 20 rows naming a latitude and a longitude
-        for i in range(min(20, len(grid))):
-            names = grid.iloc[i].tolist()
-            cols = map_columns([str(v) for v in names if not pd.isna(v)])
-            if "lat" in cols and "lon" in cols:
-                best = (sheet, grid, i)
-                break
-        if best:
-            break
-    if best is None:
-        if not sheets or all(len(g) == 0 for g in sheets.values()):
-            raise DataError("the workbook is empty.", file=raw.name)
-        sheet, grid = next(iter(sheets.items()))
-        best = (sheet, grid.dropna(how="all", axis=1), 0)
-    sheet, grid, h = best
-    header = [
-        str(v).strip() if not pd.isna(v) else f"column_{j + 1}" for j, v in enumerate(grid.iloc[h])
-    ]
-    frame = grid.iloc[h + 1 :].copy()
-    frame.columns = _unique(header)
-    rows = np.asarray(frame.index, dtype=np.int64) + 1  # spreadsheet rows are 1-based
-    blank = frame.isna().all(axis=1).to_numpy()
-    frame = frame.loc[~blank].reset_index(drop=True)
-    rows = rows[~blank]
-    for c in frame.columns:  # object columns -> numbers where every value is one
-        converted = pd.to_numeric(frame[c], errors="coerce")
-        if converted.notna().sum() == frame[c].notna().sum():
-            frame[c] = converted
-    notes = [f"read sheet '{sheet}' (header on row {h + 1})."] if len(sheets) > 1 or h else []
-    return _Parsed(frame, rows, notes=notes, name=raw.name)
+    """Every sheet of a workbook that holds a site table (see :mod:`phusong.io.workbooks`)."""
+    check_zip_sizes(raw)
+    parts, skipped = read_workbook(raw)
+    if len(parts) == 1:
+        part = parts[0]
+        part.notes += skipped
+        part.name = raw.name
+        return part
+    combined = combine_parts(parts, raw.name, what="sheet")
+    combined.notes += skipped
+    return combined
 
 
 # --------------------------------------------------------------------------- CSV
@@ -460,6 +474,16 @@ def _decode(raw: RawInput) -> tuple[bytes, list[str]]:
         except UnicodeDecodeError as exc:
             raise DataError(f"the file claims UTF-16 but is not ({exc}).", file=raw.name) from exc
         notes.append("file read as UTF-16.")
+    elif (encoding := utf16_without_bom(data[:65536])) is not None:
+        try:
+            data = data.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"the file looks like UTF-16 without a byte-order mark but is not ({exc}); "
+                "save it as UTF-8.",
+                file=raw.name,
+            ) from exc
+        notes.append(f"file read as UTF-16 ({encoding[-2:].upper()}, no byte-order mark).")
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     sample = data[:65536]
@@ -485,6 +509,26 @@ def _decode(raw: RawInput) -> tuple[bytes, list[str]]:
             "file is not UTF-8: read as Windows-1258 (Vietnamese); save as UTF-8 to be sure."
         )
     return data, notes
+
+
+def utf16_without_bom(sample: bytes) -> str | None:
+    """``"utf-16-le"`` / ``"utf-16-be"`` for UTF-16 text without a byte-order mark, else ``None``.
+
+    Text in a Latin script written as UTF-16 has a zero byte in every other
+    position (the high byte of each ASCII character); Vietnamese letters
+    outside ASCII keep most of them. Half or more zero bytes on one side and
+    almost none on the other is taken as UTF-16.
+    """
+    n = len(sample) // 2 * 2
+    if n < 8:
+        return None
+    arr = np.frombuffer(sample[:n], dtype=np.uint8).reshape(-1, 2)
+    zero_even, zero_odd = (arr[:, 0] == 0).mean(), (arr[:, 1] == 0).mean()
+    if zero_odd > 0.5 and zero_even < 0.05:
+        return "utf-16-le"
+    if zero_even > 0.5 and zero_odd < 0.05:
+        return "utf-16-be"
+    return None
 
 
 def _control_fraction(sample: bytes) -> float:
@@ -514,20 +558,6 @@ def _count_outside_quotes(line: str, d: str) -> int:
         return line.count(d)
     parts = line.split('"')
     return sum(p.count(d) for p in parts[::2])
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        name = name or "column"
-        if name in seen:
-            seen[name] += 1
-            out.append(f"{name}.{seen[name]}")
-        else:
-            seen[name] = 0
-            out.append(name)
-    return out
 
 
 def _looks_like_header(fields: list[str]) -> bool:
@@ -575,7 +605,7 @@ def _read_csv(raw: RawInput) -> _Parsed:
         )
     if delim != ",":
         notes.append(f"columns separated by {'tab' if delim == chr(9) else repr(delim)}.")
-    names = _unique(header)
+    names = unique_names(header)
     parsed = _read_csv_arrow(data, delim, names, has_header, raw.name)
     if parsed is None:
         parsed = _read_csv_python(data, delim, names, has_header, raw.name)

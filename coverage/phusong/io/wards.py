@@ -19,6 +19,7 @@ import shapely
 
 from phusong.errors import DataError, Problem
 from phusong.geo import area_km2, equal_area_crs
+from phusong.io.crs import crs_name, looks_projected, projected_guess, user_crs
 from phusong.io.files import (
     MAX_UPLOAD_BYTES,
     RawInput,
@@ -173,7 +174,7 @@ def read_zones(source: Source, *, max_bytes: int = MAX_UPLOAD_BYTES) -> gpd.GeoS
             ],
             file=raw.name,
         )
-    return gpd.GeoSeries(shapely.make_valid(geoms), crs=frame.crs)
+    return gpd.GeoSeries(repair_polygons(geoms), crs=frame.crs)
 
 
 def _read_path(path: Path, shown: str) -> gpd.GeoDataFrame:
@@ -190,6 +191,7 @@ def read_wards(
     population_field: str | None = None,
     kind_field: str | None = None,
     max_bytes: int = MAX_UPLOAD_BYTES,
+    crs: object = None,
 ) -> gpd.GeoDataFrame:
     """Read ward boundaries into the canonical ward table.
 
@@ -206,6 +208,11 @@ def read_wards(
         ``NAME_3``; ``population``, ``dan_so``; ``loai``).
     max_bytes : int
         Largest accepted file [bytes].
+    crs : CRS-like, optional
+        System of a file in projected metres that does not say so: no CRS,
+        or a GeoJSON (which means degrees) holding metres, e.g.
+        ``"EPSG:5897"`` (VN-2000 / TM-3 105°E). Without it such a file is
+        refused with the systems that would put it in Vietnam.
 
     Returns
     -------
@@ -221,6 +228,7 @@ def read_wards(
         Missing CRS, no polygons, unknown field names, bad populations,
         duplicate ids — every problem at once, each with how to fix it.
     """
+    crs = user_crs(crs)
     if path is None:
         raw = load_input(shipped_wards_path())
     else:
@@ -233,6 +241,7 @@ def read_wards(
         name_field=name_field,
         population_field=population_field,
         kind_field=kind_field,
+        crs=crs,
     )
 
 
@@ -271,7 +280,7 @@ def _choose_columns(
                 None,
                 None,
                 "no ward name column found (looked for name, ten, ten_xa, NAME_3, …); "
-                "pass name_field= (CLI: --ward-name-field).",
+                "rename the column that holds the ward names to 'name'.",
             )
         )
     if problems:
@@ -299,15 +308,14 @@ def _check_geometry(
     invalid = ~shapely.is_valid(geom.to_numpy())
     invalid &= ~geom.isna().to_numpy()
     if invalid.any():
-        names = out[name_col].astype(str).to_numpy()[invalid][:5] if name_col else []
+        names = [str(v) for v in out[name_col].to_numpy()[invalid][:5]] if name_col else []
         warnings.warn(
             f"{source}: repaired {int(invalid.sum())} invalid ward geometries "
-            f"({', '.join(names)}{'…' if invalid.sum() > 5 else ''}) with shapely.make_valid.",
+            f"({', '.join(names)}{'…' if invalid.sum() > 5 else ''}) with shapely.make_valid "
+            "(overlapping parts of a multipolygon are merged, not cut out).",
             stacklevel=3,
         )
-        fixed = shapely.make_valid(geom.to_numpy()[invalid])
-        fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
-        out.loc[invalid, out.geometry.name] = fixed
+        out.loc[invalid, out.geometry.name] = repair_polygons(geom.to_numpy()[invalid])
     geom = out.geometry
     empty = geom.isna().to_numpy() | shapely.is_empty(geom.to_numpy())
     for i in np.flatnonzero(empty):
@@ -412,6 +420,49 @@ def _canonical(
     return canonical
 
 
+def ward_crs(gdf: gpd.GeoDataFrame, source: str, crs: object = None) -> gpd.GeoDataFrame:
+    """Give a ward table the CRS its coordinates are in.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        As read.
+    source : str
+        File name for messages.
+    crs : CRS-like, optional
+        System of coordinates in projected metres that the file does not
+        declare (no CRS, or degrees declared over metres).
+
+    Raises
+    ------
+    DataError
+        No CRS and none given; or metres where degrees are declared, without
+        ``crs`` (the message names the systems that would fit).
+    """
+    crs = user_crs(crs)
+    xy = shapely.get_coordinates(np.asarray(gdf.geometry.to_numpy(), dtype=object))
+    metres = len(xy) > 0 and looks_projected(xy[:, 0], xy[:, 1])
+    if gdf.crs is not None and not (gdf.crs.is_geographic and metres):
+        return gdf
+    if crs is not None and not (crs.is_geographic and metres):
+        log.info("%s: coordinates read in %s (crs)", source, crs_name(crs))
+        return gdf.set_crs(crs, allow_override=True)
+    if metres:
+        said = "has no coordinate reference system" if gdf.crs is None else "says degrees"
+        raise DataError(
+            f"the ward file {said} but its coordinates are metres: "
+            + projected_guess(xy[:, 0], xy[:, 1]).hint(),
+            file=source,
+            option="crs",
+        )
+    raise DataError(
+        "the ward file has no coordinate reference system. Add one (e.g. save it with "
+        "EPSG:4326, or include the Shapefile's .prj), or give it ([[crs]]), and try again.",
+        file=source,
+        option="crs",
+    )
+
+
 def normalise_wards(
     gdf: gpd.GeoDataFrame,
     *,
@@ -420,17 +471,13 @@ def normalise_wards(
     name_field: str | None = None,
     population_field: str | None = None,
     kind_field: str | None = None,
+    crs: object = None,
 ) -> gpd.GeoDataFrame:
     """Validate a ward GeoDataFrame and give it the canonical columns.
 
     See :func:`read_wards` for the parameters and the result.
     """
-    if gdf.crs is None:
-        raise DataError(
-            "the ward file has no coordinate reference system. Add one (e.g. save it with "
-            "EPSG:4326, or include the Shapefile's .prj) and try again.",
-            file=source,
-        )
+    gdf = ward_crs(gdf, source, crs)
     if len(gdf) == 0:
         raise DataError("the ward file has no features.", file=source)
     given = {"id": id_field, "name": name_field, "population": population_field, "kind": kind_field}
@@ -463,10 +510,39 @@ def _kind_from_name(name: object) -> str:
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     """Keep only the polygonal parts of a repaired geometry."""
+    if geom is None:
+        return shapely.Polygon()
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
     parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def repair_polygons(geoms: np.ndarray) -> np.ndarray:
+    """Repair invalid (multi)polygons, keeping the area they enclose.
+
+    ``shapely.make_valid``'s default method turns the overlap of two parts of
+    a MultiPolygon into a hole (it keeps the linework); the *structure*
+    method merges the parts, as a ward drawn in overlapping pieces means.
+    Valid geometries are returned as they are; only polygonal parts are kept.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Polygons, multipolygons or collections (``None`` allowed).
+
+    Returns
+    -------
+    ndarray
+        Valid polygonal geometries (an empty polygon where nothing is left).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if bad.any():
+        fixed = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+        out[bad] = np.array([_polygonal(g) for g in fixed], dtype=object)
+    return out
 
 
 def ward_topology(wards: gpd.GeoDataFrame) -> dict[str, float]:
@@ -497,4 +573,12 @@ def ward_topology(wards: gpd.GeoDataFrame) -> dict[str, float]:
     }
 
 
-__all__ = ["area_km2", "normalise_wards", "read_wards", "shipped_wards_path", "ward_topology"]
+__all__ = [
+    "area_km2",
+    "normalise_wards",
+    "read_wards",
+    "repair_polygons",
+    "shipped_wards_path",
+    "ward_crs",
+    "ward_topology",
+]

@@ -92,6 +92,7 @@ from pyproj import CRS
 from phusong.coverage_table import ward_coverage_table
 from phusong.errors import ConfigError, DataError
 from phusong.geo import equal_area_crs
+from phusong.io.wards import repair_polygons
 from phusong.schema import ANY_OPERATOR, WGS84
 from phusong.vector.arcs import collapse_sites, disc_level_areas
 from phusong.vector.footprints import (
@@ -860,7 +861,7 @@ def ward_coverage_vector(
         raise DataError("the ward table has no CRS; set it (e.g. wards.set_crs('EPSG:4326')).")
     crs = CRS.from_user_input(crs) if crs is not None else equal_area_crs(wards)
     ward_geoms = np.asarray(wards.geometry.to_crs(crs).to_numpy(), dtype=object)
-    ward_geoms = shapely.make_valid(ward_geoms)
+    ward_geoms = repair_polygons(ward_geoms)  # overlapping multipolygon parts merged
     shapely.prepare(ward_geoms)
     n_wards = len(wards)
     ward_area = shapely.area(ward_geoms)

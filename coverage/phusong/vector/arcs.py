@@ -26,7 +26,12 @@ vectorised with numpy:
    themselves: a circle never contains a cell it passes through) reaches
    ``max_level`` contribute nothing and get no events; such edges lie wholly
    in ``L_max_level``. In a dense city most circles are pruned here. They all
-   still count as discs for the others.
+   still count as discs for the others. Where the survivors still meet many
+   discs (a crowded core: the depth climbs from 5 to hundreds within a
+   cell), the bound is computed again on a grid of 48 cells per radius over
+   them, which leaves only the circles that really reach a shallow region;
+   steps 1 and 3 then run in batches of about :data:`PAIR_BUDGET` circle
+   pairs, so memory stays linear in the discs whatever the overlap depth.
 1. Circle pairs (live circle, any circle) closer than ``r_live + r_max`` come
    from :meth:`scipy.spatial.cKDTree.sparse_distance_matrix`; pairs with
    ``d < ri + rj`` either *contain* one another (the container adds +1 to the
@@ -68,6 +73,8 @@ Green's theorem, area form ``A = ½ ∮ (x dy − y dx)``: e.g. J. Stewart,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import shapely
 from scipy.spatial import cKDTree
@@ -76,6 +83,15 @@ TWO_PI = 2.0 * np.pi
 
 #: Default number of depth levels computed (the "5+" class).
 DEFAULT_MAX_LEVEL = 5
+
+#: Most circle pairs swept at once (about 150 bytes each while they are swept).
+PAIR_BUDGET = 2_000_000
+#: A live circle that meets more discs than this is pruned again on a finer grid.
+HOT_PAIRS = 64
+#: Cells per (median) radius of the finer pruning grid.
+FINE_CELLS_PER_RADIUS = 48.0
+#: Most cells of the finer pruning grid (int32, with its filters about 16 bytes each).
+MAX_FINE_CELLS = 16_000_000
 
 
 def collapse_sites(
@@ -295,137 +311,170 @@ def min_bound_along(
     return np.minimum.reduceat(lb[row, col].astype("int64"), starts)
 
 
-def disc_level_areas(
-    cx: np.ndarray,
-    cy: np.ndarray,
-    r: np.ndarray,
-    polygons: np.ndarray,
-    *,
-    max_level: int = DEFAULT_MAX_LEVEL,
-) -> np.ndarray:
-    """Exact area of each polygon covered by at least k discs, k = 1 … ``max_level``.
+@dataclass
+class _Discs:
+    """The discs and polygons of one :func:`disc_level_areas` call, in the local frame.
 
-    Parameters
+    Attributes
     ----------
-    cx, cy : ndarray
-        Disc centres in a metric equal-area CRS [m].
-    r : ndarray
-        Disc radii [m]; discs with a radius ≤ 0 or a non-finite value are ignored.
-    polygons : ndarray of shapely (Multi)Polygon
-        Polygons in the same CRS (e.g. wards). Overlapping polygons are each
-        measured on their own.
-    max_level : int, default 5
+    x, y, r : ndarray
+        Centres relative to the local origin and radii [m].
+    polys : ndarray
+        Polygons in the local frame; ``poly_tree`` their STRtree.
+    origin : ndarray
+        Each polygon's bounding-box centre [m] (coordinates of the integrals).
+    extent : ndarray
+        Bounds of all polygons [m].
+    p0, p1, edge_poly : ndarray
+        Oriented polygon edges and their polygon.
+    disc_box : ndarray
+        Each disc's bounding box (shapely boxes).
+    near : ndarray of bool
+        Discs whose box meets a polygon's box.
+    max_level : int
         Highest depth told apart.
-
-    Returns
-    -------
-    ndarray, shape (n_polygons, max_level)
-        ``out[w, k - 1]`` = area of ``{p ∈ W_w : depth(p) ≥ k}`` [m²], where
-        ``depth(p)`` is the number of discs containing ``p``. Non-increasing in
-        ``k`` and at most the polygon's area (up to rounding).
-
-    Notes
-    -----
-    See the module docstring for the method and the formulas. Cost grows with
-    the number of crossing circle pairs and circle/edge pairs; arcs deeper
-    than ``max_level`` are dropped as soon as their depth is known.
     """
-    # A numerical kernel longer than the usual 150 lines, on purpose: its steps
-    # (0-5 of the module docstring) hand a dozen large, index-aligned arrays to
-    # one another, and reading them in one place against the formulas is
-    # clearer than threading them through helpers.
-    polygons = np.asarray(polygons, dtype=object)
-    n_poly = len(polygons)
-    out = np.zeros((n_poly, max_level))
-    cx, cy, r = (np.asarray(a, dtype="float64").ravel() for a in (cx, cy, r))
-    good = np.isfinite(cx) & np.isfinite(cy) & np.isfinite(r) & (r > 0)
-    cx, cy, r = cx[good], cy[good], r[good]
-    n = len(cx)
-    ok = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
-    if n == 0 or not ok.any():
-        return out
-    polys, g0, origin, extent = local_frame(polygons, ok)
-    x, y = cx - g0[0], cy - g0[1]
-    poly_tree = shapely.STRtree(polys)
-    disc_box = shapely.box(x - r, y - r, x + r, y + r)
-    near = np.zeros(n, dtype=bool)
-    near[np.unique(poly_tree.query(disc_box)[0])] = True
-    p0, p1, edge_poly = polygon_edges(polys)
-    n_edge = len(p0)
 
-    # ---- 0. prune: circles and edges surely at depth >= max_level everywhere ------
-    span = max(extent[2] - extent[0], extent[3] - extent[1], 1e-9)
-    cell = max(float(np.median(r)) / 6.0, span / 2000.0)
-    lb, grid0 = _depth_lower_bound(x, y, r, extent, cell)
-    cand = np.flatnonzero(near)
-    n_s = np.ceil(TWO_PI * r[cand] / cell).astype("int64") + 1
-    owner = np.repeat(np.arange(len(cand)), n_s)
+    x: np.ndarray
+    y: np.ndarray
+    r: np.ndarray
+    polys: np.ndarray
+    poly_tree: shapely.STRtree
+    origin: np.ndarray
+    extent: np.ndarray
+    p0: np.ndarray
+    p1: np.ndarray
+    edge_poly: np.ndarray
+    disc_box: np.ndarray
+    near: np.ndarray
+    max_level: int
+
+    @property
+    def n(self) -> int:
+        """Number of discs."""
+        return len(self.x)
+
+
+def _circle_bounds(
+    d: _Discs, idx: np.ndarray, lb: np.ndarray, grid0: np.ndarray, cell: float
+) -> np.ndarray:
+    """Lower bound of the depth (other discs) along the circles ``idx``, sampled every cell."""
+    n_s = np.ceil(TWO_PI * d.r[idx] / (0.99 * cell)).astype("int64") + 1
     step = np.arange(n_s.sum()) - np.repeat(np.cumsum(n_s) - n_s, n_s)
     theta = step * np.repeat(TWO_PI / n_s, n_s)
-    rc = np.repeat(r[cand], n_s)
-    bound = min_bound_along(
-        lb, grid0, cell, np.repeat(x[cand], n_s) + rc * np.cos(theta),
-        np.repeat(y[cand], n_s) + rc * np.sin(theta), n_s,
+    rc = np.repeat(d.r[idx], n_s)
+    return min_bound_along(
+        lb, grid0, cell, np.repeat(d.x[idx], n_s) + rc * np.cos(theta),
+        np.repeat(d.y[idx], n_s) + rc * np.sin(theta), n_s,
     )  # fmt: skip
-    live = np.zeros(n, dtype=bool)
-    live[cand[bound < max_level]] = True
-    seg_len = np.hypot(*(p1 - p0).T)
-    n_s = np.ceil(seg_len / cell).astype("int64") + 1
+
+
+def _edge_bounds(
+    d: _Discs, edges: np.ndarray, lb: np.ndarray, grid0: np.ndarray, cell: float
+) -> np.ndarray:
+    """Lower bound of the depth along the polygon edges ``edges``, sampled every cell."""
+    p0, p1 = d.p0[edges], d.p1[edges]
+    n_s = np.ceil(np.hypot(*(p1 - p0).T) / (0.99 * cell)).astype("int64") + 1
     frac = (np.arange(n_s.sum()) - np.repeat(np.cumsum(n_s) - n_s, n_s)) / np.repeat(
         np.maximum(n_s - 1, 1), n_s
     )
-    e_rep = np.repeat(np.arange(n_edge), n_s)
+    e_rep = np.repeat(np.arange(len(edges)), n_s)
     sx = p0[e_rep, 0] + frac * (p1[e_rep, 0] - p0[e_rep, 0])
     sy = p0[e_rep, 1] + frac * (p1[e_rep, 1] - p0[e_rep, 1])
-    edge_live = min_bound_along(lb, grid0, cell, sx, sy, n_s) < max_level
+    return min_bound_along(lb, grid0, cell, sx, sy, n_s)
 
-    # ---- 1. circle pairs (live circle a, any circle b) ------------------------------
-    eps = 1e-9 * float(r.max())
-    la = np.flatnonzero(live)
-    if la.size:
-        tree_all = cKDTree(np.column_stack([x, y]))
-        tree_live = cKDTree(np.column_stack([x[la], y[la]]))
-        sdm = tree_live.sparse_distance_matrix(
-            tree_all, float(r[la].max() + r.max()), output_type="ndarray"
-        )
-        a, b, d = la[sdm["i"]], sdm["j"].astype("int64"), sdm["v"]
-    else:
-        a = b = np.empty(0, "int64")
-        d = np.empty(0)
-    ra, rb = r[a], r[b]
-    meet = (a != b) & (d < ra + rb)
-    a, b, d, ra, rb = a[meet], b[meet], d[meet], ra[meet], rb[meet]
-    b_has_a = d + ra <= rb + eps
-    a_has_b = d + rb <= ra + eps
-    coincident = b_has_a & a_has_b
-    # Coincident discs: the lower index contains the other.
-    b_has_a &= ~(coincident & (b > a))
-    a_has_b &= ~(coincident & (a > b))
-    n_cont = np.bincount(a[b_has_a], minlength=n)
-    live &= n_cont < max_level
-    cross = ~(b_has_a | a_has_b) & live[a]
-    a, b, d, ra, rb = a[cross], b[cross], d[cross], ra[cross], rb[cross]
-    phi = np.arctan2(y[b] - y[a], x[b] - x[a])
-    half = np.arccos(np.clip((ra * ra + d * d - rb * rb) / (2.0 * ra * d), -1.0, 1.0))
-    start = np.mod(phi - half, TWO_PI)
-    end = np.mod(phi + half, TWO_PI)
-    start = np.where(start >= TWO_PI, 0.0, start)
-    end = np.where(end >= TWO_PI, 0.0, end)
-    wraps = (start > end) | ((start == end) & (half > np.pi / 2))
-    depth0 = n_cont + np.bincount(a[wraps], minlength=n)
 
-    # ---- 2. circle / edge pairs ----------------------------------------------------
+def _prune(d: _Discs) -> tuple[np.ndarray, np.ndarray]:
+    """Step 0: circles and edges surely at depth ≥ ``max_level`` everywhere (coarse grid).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``live`` (circles that may bound a shallower region) and
+        ``edge_live`` (edges that may lie outside ``L_max_level``).
+    """
+    span = max(d.extent[2] - d.extent[0], d.extent[3] - d.extent[1], 1e-9)
+    cell = max(float(np.median(d.r)) / 6.0, span / 2000.0)
+    lb, grid0 = _depth_lower_bound(d.x, d.y, d.r, d.extent, cell)
+    cand = np.flatnonzero(d.near)
+    live = np.zeros(d.n, dtype=bool)
+    live[cand[_circle_bounds(d, cand, lb, grid0, cell) < d.max_level]] = True
+    edge_live = _edge_bounds(d, np.arange(len(d.p0)), lb, grid0, cell) < d.max_level
+    return live, edge_live
+
+
+def _pair_counts(d: _Discs, idx: np.ndarray) -> np.ndarray:
+    """Upper bound of the crossing or containing discs of each circle ``idx`` (its pairs)."""
+    if idx.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    tree = cKDTree(np.column_stack([d.x, d.y]))
+    reach = float(d.r[idx].max() + d.r.max())
+    pts = np.column_stack([d.x[idx], d.y[idx]])
+    return np.asarray(tree.query_ball_point(pts, reach, return_length=True), dtype=np.int64)
+
+
+def _refine_dense(d: _Discs, live: np.ndarray, edge_live: np.ndarray, counts: np.ndarray) -> None:
+    """Prune again, on a finer grid, where circles meet many others (in place).
+
+    In a dense cluster the coarse bound (cells of a sixth of a radius) is
+    loose exactly where the depth climbs fast, so many circles survive and
+    each meets every disc of the cluster: the pairs, and the memory, grow with
+    the overlap depth. A grid of :data:`FINE_CELLS_PER_RADIUS` cells per
+    radius over the busy circles (at most :data:`MAX_FINE_CELLS` cells) bounds
+    the depth within a few metres of the true one, and prunes all but the
+    circles that really reach a shallow region.
+    """
+    idx = np.flatnonzero(live)
+    hot = idx[counts > HOT_PAIRS]
+    if hot.size == 0:
+        return
+    reach = float(d.r.max())
+    box = np.array(
+        [
+            (d.x[hot] - d.r[hot]).min() - reach,
+            (d.y[hot] - d.r[hot]).min() - reach,
+            (d.x[hot] + d.r[hot]).max() + reach,
+            (d.y[hot] + d.r[hot]).max() + reach,
+        ]
+    )
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    cell = max(float(np.median(d.r[hot])) / FINE_CELLS_PER_RADIUS, np.sqrt(area / MAX_FINE_CELLS))
+    inside = (
+        (d.x + d.r > box[0]) & (d.x - d.r < box[2]) & (d.y + d.r > box[1]) & (d.y - d.r < box[3])
+    )
+    sub = np.flatnonzero(inside)
+    lb, grid0 = _depth_lower_bound(d.x[sub], d.y[sub], d.r[sub], box, cell)
+    live[hot[_circle_bounds(d, hot, lb, grid0, cell) >= d.max_level]] = False
+    lo, hi = np.minimum(d.p0, d.p1), np.maximum(d.p0, d.p1)
+    in_box = (lo[:, 0] > box[0]) & (lo[:, 1] > box[1]) & (hi[:, 0] < box[2]) & (hi[:, 1] < box[3])
+    edges = np.flatnonzero(edge_live & in_box)
+    if edges.size:
+        edge_live[edges[_edge_bounds(d, edges, lb, grid0, cell) >= d.max_level]] = False
+
+
+def _circle_edge_pairs(d: _Discs, live: np.ndarray, edge_live: np.ndarray) -> dict[str, np.ndarray]:
+    """Step 2: where circles cross polygon edges (live circles × edges, other discs × live edges).
+
+    Returns
+    -------
+    dict
+        ``c_of``, ``e_of`` (circle and edge of each pair that crosses), ``fx``,
+        ``fy`` (edge start relative to the centre), ``ev`` (edge vector),
+        ``t1 ≤ t2`` (edge parameters where the circle crosses the edge's line)
+        and ``lo``, ``hi`` (the part of the edge inside the disc, clipped to 0–1).
+    """
+    x, y, r, p0, p1 = d.x, d.y, d.r, d.p0, d.p1
     # Candidates by envelopes only; the quadratic below is the exact test.
     seg = shapely.box(
         np.minimum(p0[:, 0], p1[:, 0]), np.minimum(p0[:, 1], p1[:, 1]),
         np.maximum(p0[:, 0], p1[:, 0]), np.maximum(p0[:, 1], p1[:, 1]),
     )  # fmt: skip
     la = np.flatnonzero(live)
-    ca, ea = shapely.STRtree(seg).query(disc_box[la])
+    ca, ea = shapely.STRtree(seg).query(d.disc_box[la])
     ca = la[ca]
     le = np.flatnonzero(edge_live)
-    dead = np.flatnonzero(~live & near)
-    cb, eb = shapely.STRtree(seg[le]).query(disc_box[dead])
+    dead = np.flatnonzero(~live & d.near)
+    cb, eb = shapely.STRtree(seg[le]).query(d.disc_box[dead])
     c_of = np.concatenate([ca, dead[cb]])
     e_of = np.concatenate([ea, le[eb]])
     ev = p1[e_of] - p0[e_of]
@@ -442,14 +491,23 @@ def disc_level_areas(
     q = -0.5 * (qb + np.where(qb >= 0, sq, -sq))
     ta, tb = q / qa, qc / q
     t1, t2 = np.minimum(ta, tb), np.maximum(ta, tb)
-    lo, hi = np.maximum(t1, 0.0), np.minimum(t2, 1.0)
+    return {
+        "c_of": c_of, "e_of": e_of, "fx": fx, "fy": fy, "ev": ev, "t1": t1, "t2": t2,
+        "lo": np.maximum(t1, 0.0), "hi": np.minimum(t2, 1.0),
+    }  # fmt: skip
+
+
+def _edge_levels(
+    d: _Discs, edge_live: np.ndarray, ce: dict[str, np.ndarray], n_poly: int
+) -> np.ndarray:
+    """Step 4: the polygon-boundary part of each level's area, ``(n_poly, max_level)`` [m²]."""
+    max_level, n_edge = d.max_level, len(d.p0)
+    e_of, lo, hi = ce["e_of"], ce["lo"], ce["hi"]
     inside_part = (lo < hi) & edge_live[e_of]
     whole = inside_part & (lo == 0.0) & (hi == 1.0)
     edge_base = np.bincount(e_of[whole], minlength=n_edge)
     edge_base[~edge_live] = max_level
     partial = inside_part & ~whole
-
-    # ---- 4. depth along edges ------------------------------------------------------
     pe = e_of[partial]
     ev_owner = np.concatenate([pe, pe, np.arange(n_edge), np.arange(n_edge)])
     ev_t = np.concatenate([lo[partial], hi[partial], np.zeros(n_edge), np.ones(n_edge)])
@@ -461,29 +519,110 @@ def disc_level_areas(
     nxt = np.flatnonzero(own[1:] == own[:-1])
     e_idx = own[nxt]
     depth = np.minimum(edge_base[e_idx] + run[nxt], max_level)
-    w_idx = edge_poly[e_idx]
-    rel = p0[e_idx] - origin[w_idx]
-    dvec = p1[e_idx] - p0[e_idx]
+    w_idx = d.edge_poly[e_idx]
+    rel = d.p0[e_idx] - d.origin[w_idx]
+    dvec = d.p1[e_idx] - d.p0[e_idx]
     weight = (ts[nxt + 1] - ts[nxt]) * (rel[:, 0] * dvec[:, 1] - rel[:, 1] * dvec[:, 0])
     per_depth = np.bincount(
         w_idx * (max_level + 1) + depth, weights=weight, minlength=n_poly * (max_level + 1)
     ).reshape(n_poly, max_level + 1)
     # Area of L_k gets every piece of depth >= k: reversed cumulative sum over depth.
-    out += 0.5 * np.cumsum(per_depth[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    return 0.5 * np.cumsum(per_depth[:, ::-1], axis=1)[:, ::-1][:, 1:]
 
-    # ---- 3. depth along circles ----------------------------------------------------
-    # Split points: where a live circle crosses an edge. A crossing at a vertex may be
-    # rounded just outside both edges, so accept a small margin: extra splits only
-    # cut a piece in two, a missing one would put a piece in the wrong polygon.
+
+def _split_points(live: np.ndarray, ce: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Circle and angle [rad, 0–2π) of every point where a live circle crosses an edge."""
+    # A crossing at a vertex may be rounded just outside both edges, so accept a small
+    # margin: extra splits only cut a piece in two, a missing one would put a piece in
+    # the wrong polygon.
+    c_of, ev, fx, fy = ce["c_of"], ce["ev"], ce["fx"], ce["fy"]
     split_c, split_a = [], []
-    for t in (t1, t2):
+    for t in (ce["t1"], ce["t2"]):
         on = (t >= -1e-9) & (t <= 1.0 + 1e-9) & live[c_of]
         split_c.append(c_of[on])
         split_a.append(np.arctan2(fy[on] + t[on] * ev[on, 1], fx[on] + t[on] * ev[on, 0]))
     sc = np.concatenate(split_c)
     sa = np.mod(np.concatenate(split_a), TWO_PI)
-    sa = np.where(sa >= TWO_PI, 0.0, sa)
-    lc = np.flatnonzero(live)
+    return sc, np.where(sa >= TWO_PI, 0.0, sa)
+
+
+def batches_of(items: np.ndarray, counts: np.ndarray, budget: int) -> list[np.ndarray]:
+    """Split ``items`` into consecutive groups whose ``counts`` add up to about ``budget`` each.
+
+    Shared with :mod:`phusong.vector.wedges` (batches of boundary pieces).
+    """
+    if items.size == 0:
+        return []
+    group = np.cumsum(counts) // max(int(budget), 1)
+    cuts = np.flatnonzero(np.diff(group)) + 1
+    return [b for b in np.split(items, cuts) if b.size]
+
+
+def _circle_pairs(d: _Discs, batch: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Step 1 for the circles ``batch``: containers and the arcs other discs cover.
+
+    Returns
+    -------
+    tuple
+        ``(a, start, end, depth0, keep)``: for each crossing pair the circle
+        ``a`` and the covered interval ``[start, end]`` [rad]; per circle the
+        depth at angle 0 (containers plus intervals through 0); and which
+        circles of ``batch`` can still bound a shallower region (fewer than
+        ``max_level`` containers).
+    """
+    x, y, r, n = d.x, d.y, d.r, d.n
+    eps = 1e-9 * float(r.max())
+    tree_all = cKDTree(np.column_stack([x, y]))
+    tree_b = cKDTree(np.column_stack([x[batch], y[batch]]))
+    sdm = tree_b.sparse_distance_matrix(
+        tree_all, float(r[batch].max() + r.max()), output_type="ndarray"
+    )
+    a, b, dist = batch[sdm["i"]], sdm["j"].astype("int64"), sdm["v"]
+    del sdm
+    ra, rb = r[a], r[b]
+    meet = (a != b) & (dist < ra + rb)
+    a, b, dist, ra, rb = a[meet], b[meet], dist[meet], ra[meet], rb[meet]
+    b_has_a = dist + ra <= rb + eps
+    a_has_b = dist + rb <= ra + eps
+    coincident = b_has_a & a_has_b
+    # Coincident discs: the lower index contains the other.
+    b_has_a &= ~(coincident & (b > a))
+    a_has_b &= ~(coincident & (a > b))
+    n_cont = np.bincount(a[b_has_a], minlength=n)
+    keep = live.copy()
+    keep &= n_cont < d.max_level
+    cross = ~(b_has_a | a_has_b) & keep[a]
+    a, b, dist, ra, rb = a[cross], b[cross], dist[cross], ra[cross], rb[cross]
+    phi = np.arctan2(y[b] - y[a], x[b] - x[a])
+    half = np.arccos(np.clip((ra * ra + dist * dist - rb * rb) / (2.0 * ra * dist), -1.0, 1.0))
+    start = np.mod(phi - half, TWO_PI)
+    end = np.mod(phi + half, TWO_PI)
+    start = np.where(start >= TWO_PI, 0.0, start)
+    end = np.where(end >= TWO_PI, 0.0, end)
+    wraps = (start > end) | ((start == end) & (half > np.pi / 2))
+    depth0 = n_cont + np.bincount(a[wraps], minlength=n)
+    return a, start, end, depth0, keep
+
+
+def _circle_levels(
+    d: _Discs,
+    batch: np.ndarray,
+    live: np.ndarray,
+    splits: tuple[np.ndarray, np.ndarray],
+    out: np.ndarray,
+) -> None:
+    """Run steps 1 and 3 for the circles ``batch``: add their arcs to ``out`` (in place)."""
+    # A numerical kernel of the arc sweep (step 3 of the module docstring): its
+    # index-aligned arrays are read in one place against the formulas.
+    max_level, x, y, r, n = d.max_level, d.x, d.y, d.r, d.n
+    a, start, end, depth0, keep = _circle_pairs(d, batch, live)
+    in_batch = np.zeros(n, dtype=bool)
+    in_batch[batch] = True
+    keep &= in_batch
+    sc_all, sa_all = splits
+    mine = keep[sc_all]
+    sc, sa = sc_all[mine], sa_all[mine]
+    lc = np.flatnonzero(keep)
     m_i, m_s, m_l = len(a), len(sc), len(lc)
     owner = np.concatenate([a, a, sc, lc, lc])
     angle = np.concatenate([start, end, sa, np.zeros(m_l), np.full(m_l, TWO_PI)])
@@ -492,6 +631,7 @@ def disc_level_areas(
     )
     is_split = np.zeros(len(owner), dtype=bool)
     is_split[2 * m_i : 2 * m_i + m_s] = True
+    del a, start, end
     order, own, run = _sorted_sweep(owner, angle, delta, TWO_PI)
     ang = angle[order]
     split_sorted = is_split[order]
@@ -508,8 +648,8 @@ def disc_level_areas(
     a_c = own[k_arc]
     a_depth = depth0[a_c] + run[k_arc]
     a_t1, a_t2 = ang[k_arc], ang[k_arc + 1]
-    keep = (a_depth < max_level) & (a_t2 > a_t1)
-    k_arc, a_c, a_depth, a_t1, a_t2 = (v[keep] for v in (k_arc, a_c, a_depth, a_t1, a_t2))
+    shallow = (a_depth < max_level) & (a_t2 > a_t1)
+    k_arc, a_c, a_depth, a_t1, a_t2 = (v[shallow] for v in (k_arc, a_c, a_depth, a_t1, a_t2))
     # Piece of each arc: its split rank; the wrapping piece (rank 0) is the last one.
     a_rank = srank[k_arc]
     a_rank = np.where((a_rank == 0) & (n_split[a_c] > 0), n_split[a_c], a_rank)
@@ -531,7 +671,7 @@ def disc_level_areas(
     mid = 0.5 * (a_from + a_to)
     mx = x[p_c] + r[p_c] * np.cos(mid)
     my = y[p_c] + r[p_c] * np.sin(mid)
-    pt_idx, pw_idx = poly_tree.query(shapely.points(mx, my), predicate="within")
+    pt_idx, pw_idx = d.poly_tree.query(shapely.points(mx, my), predicate="within")
 
     # Per (piece, depth): sums of r²Δθ, r Δsin θ, r Δcos θ (the centre enters linearly).
     rr = r[a_c]
@@ -542,12 +682,86 @@ def disc_level_areas(
     s_cos = np.bincount(key, weights=rr * (np.cos(a_t2) - np.cos(a_t1)), minlength=size)
     s0, s_sin, s_cos = (v.reshape(-1, max_level) for v in (s0, s_sin, s_cos))
     pc = p_c[pt_idx]
-    ox = x[pc] - origin[pw_idx, 0]
-    oy = y[pc] - origin[pw_idx, 1]
+    ox = x[pc] - d.origin[pw_idx, 0]
+    oy = y[pc] - d.origin[pw_idx, 1]
     # An arc where m other discs contain the circle bounds L_{m+1}: column m.
     contrib = 0.5 * (s0[pt_idx] + ox[:, None] * s_sin[pt_idx] - oy[:, None] * s_cos[pt_idx])
     np.add.at(out, pw_idx, contrib)
+
+
+def disc_level_areas(
+    cx: np.ndarray,
+    cy: np.ndarray,
+    r: np.ndarray,
+    polygons: np.ndarray,
+    *,
+    max_level: int = DEFAULT_MAX_LEVEL,
+    pair_budget: int = PAIR_BUDGET,
+) -> np.ndarray:
+    """Exact area of each polygon covered by at least k discs, k = 1 … ``max_level``.
+
+    Parameters
+    ----------
+    cx, cy : ndarray
+        Disc centres in a metric equal-area CRS [m].
+    r : ndarray
+        Disc radii [m]; discs with a radius ≤ 0 or a non-finite value are ignored.
+    polygons : ndarray of shapely (Multi)Polygon
+        Polygons in the same CRS (e.g. wards). Overlapping polygons are each
+        measured on their own.
+    max_level : int, default 5
+        Highest depth told apart.
+    pair_budget : int
+        Most circle pairs held in memory at once (:data:`PAIR_BUDGET`); the
+        circles are processed in batches of about this many pairs.
+
+    Returns
+    -------
+    ndarray, shape (n_polygons, max_level)
+        ``out[w, k - 1]`` = area of ``{p ∈ W_w : depth(p) ≥ k}`` [m²], where
+        ``depth(p)`` is the number of discs containing ``p``. Non-increasing in
+        ``k`` and at most the polygon's area (up to rounding).
+
+    Notes
+    -----
+    See the module docstring for the method and the formulas. Cost grows with
+    the number of crossing circle pairs and circle/edge pairs; arcs deeper
+    than ``max_level`` are dropped as soon as their depth is known. Memory
+    stays linear in the discs and edges whatever the overlap depth: circles
+    that meet many others are pruned again on a finer grid, and the rest are
+    swept in batches of at most about ``pair_budget`` pairs.
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    n_poly = len(polygons)
+    out = np.zeros((n_poly, max_level))
+    cx, cy, r = (np.asarray(a, dtype="float64").ravel() for a in (cx, cy, r))
+    good = np.isfinite(cx) & np.isfinite(cy) & np.isfinite(r) & (r > 0)
+    cx, cy, r = cx[good], cy[good], r[good]
+    ok = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
+    if len(cx) == 0 or not ok.any():
+        return out
+    polys, g0, origin, extent = local_frame(polygons, ok)
+    x, y = cx - g0[0], cy - g0[1]
+    poly_tree = shapely.STRtree(polys)
+    disc_box = shapely.box(x - r, y - r, x + r, y + r)
+    near = np.zeros(len(x), dtype=bool)
+    near[np.unique(poly_tree.query(disc_box)[0])] = True
+    p0, p1, edge_poly = polygon_edges(polys)
+    d = _Discs(
+        x, y, r, polys, poly_tree, origin, extent, p0, p1, edge_poly, disc_box, near, max_level
+    )
+    live, edge_live = _prune(d)
+    counts = _pair_counts(d, np.flatnonzero(live))
+    if counts.sum() > pair_budget:
+        _refine_dense(d, live, edge_live, counts)
+        counts = _pair_counts(d, np.flatnonzero(live))
+    ce = _circle_edge_pairs(d, live, edge_live)
+    out += _edge_levels(d, edge_live, ce, n_poly)
+    splits = _split_points(live, ce)
+    del ce
+    for batch in batches_of(np.flatnonzero(live), counts, pair_budget):
+        _circle_levels(d, batch, live, splits, out)
     return out
 
 
-__all__ = ["DEFAULT_MAX_LEVEL", "collapse_sites", "disc_level_areas"]
+__all__ = ["DEFAULT_MAX_LEVEL", "PAIR_BUDGET", "batches_of", "collapse_sites", "disc_level_areas"]

@@ -39,6 +39,45 @@ DEFAULT_QUAD_SEGS = 32
 #: one third of the circle, the area each cell of a 3-sector site serves.
 DEFAULT_SECTOR_WIDTH_DEG = 120.0
 
+#: Where the ``sector`` model's wedge ends: the antenna pattern this far below
+#: boresight [dB]. 10 dB: the TR 38.901 pattern of a 65° antenna is 10.2 dB
+#: down at ±60°, where the three sectors of a site meet, so three 65° sectors
+#: of 118.7° each cover 98.9 % of their disc (the half-power width, 3 dB,
+#: covered 54 %). See :func:`sector_width_deg`.
+DEFAULT_SECTOR_EDGE_DB = 10.0
+#: Largest attenuation of the horizontal pattern A_m [dB] (TR 38.901 Table 7.3-1).
+PATTERN_FLOOR_DB = 30.0
+
+
+def sector_width_deg(beamwidth_deg, edge_db: float = DEFAULT_SECTOR_EDGE_DB):
+    """Width of a sector footprint: where the antenna pattern is ``edge_db`` below boresight.
+
+    Parameters
+    ----------
+    beamwidth_deg : array_like
+        Horizontal half-power beamwidth φ3dB [degrees].
+    edge_db : float, default 10
+        Attenuation at the wedge's edges [dB], at most 30 dB (the pattern's floor).
+
+    Returns
+    -------
+    ndarray
+        Wedge width [degrees], at most 360 (a disc): 2 φ3dB √(edge_db / 12).
+        3 dB gives the half-power beamwidth itself; 10 dB gives 118.7° for 65°.
+
+    Notes
+    -----
+    TR 38.901 Table 7.3-1: A_H(φ) = −min(12 (φ/φ3dB)², A_m), so the pattern is
+    ``edge_db`` down at φ = φ3dB √(edge_db / 12) either side of boresight.
+    """
+    edge = float(edge_db)
+    if not 0.0 < edge <= PATTERN_FLOOR_DB:
+        raise ValueError(
+            f"sector_edge_db must lie in (0, {PATTERN_FLOOR_DB:g}] dB, not {edge_db!r}."
+        )
+    width = 2.0 * np.asarray(beamwidth_deg, dtype="float64") * np.sqrt(edge / 12.0)
+    return np.minimum(width, 360.0)
+
 
 def area_corrected_radius(radius_m: np.ndarray, angle_rad: np.ndarray, n_segments: np.ndarray):
     """Circumradius that gives a polygonal fan the exact area of its circular sector.
@@ -412,7 +451,9 @@ def sector_footprints(
 
 __all__ = [
     "DEFAULT_QUAD_SEGS",
+    "DEFAULT_SECTOR_EDGE_DB",
     "DEFAULT_SECTOR_WIDTH_DEG",
+    "PATTERN_FLOOR_DB",
     "area_corrected_radius",
     "build_fans",
     "disc_footprints",
@@ -421,4 +462,5 @@ __all__ = [
     "footprint_radius",
     "projected_xy",
     "sector_footprints",
+    "sector_width_deg",
 ]

@@ -26,8 +26,12 @@ footprints with straight sides.
    ``|p − c| < R(angle of p − c)``: one lookup in a sorted table.
 1. Pruning, as in :mod:`phusong.vector.arcs`: a grid counts, per cell, the sites
    with a convex part (a wedge of width ≤ 180°, a disc, or the disc of
-   radius ``min R``) that contains the whole cell; boundary pieces whose
-   sampled lower bound of the depth reaches ``max_level`` get no events.
+   radius ``min R``) that contains the whole cell (row by row: the cells of
+   a row band inside a convex part form one run of columns); boundary
+   pieces whose sampled lower bound of the depth reaches ``max_level`` get
+   no events. Pieces that still meet many footprints are pruned again on a
+   finer grid, and the rest are swept in batches (memory linear in the cells
+   whatever the overlap depth).
 2. Crossings. Candidate (piece, piece) and (piece, footprint) pairs come from
    :class:`shapely.STRtree` queries on bounding boxes; arc/arc, arc/segment
    and segment/segment intersections are solved in closed form, all pairs of
@@ -98,7 +102,12 @@ import shapely
 
 from phusong.vector.arcs import (
     DEFAULT_MAX_LEVEL,
+    FINE_CELLS_PER_RADIUS,
+    HOT_PAIRS,
+    MAX_FINE_CELLS,
+    PAIR_BUDGET,
     TWO_PI,
+    batches_of,
     local_frame,
     min_bound_along,
     polygon_edges,
@@ -604,47 +613,80 @@ def _lower_bound_grid(
     n_part = np.bincount(p_fp, minlength=n_fp)
     w_sum = np.bincount(p_fp, weights=np.where(p_w >= TWO_PI, 4 * np.pi, p_w), minlength=n_fp)
     dedupe = (n_part > 1) & (w_sum > f.cover * (1 + 1e-9) + 1e-9)
-    # Bounding box of each part (wedge: its arc and its apex).
-    z = np.zeros(len(p_fp))
-    box = _Pieces(
-        z.astype("int64"), p_fp, px, py, r_in, p_s, p_w, z, z, z, z, z, z, z
-    ).bounds()  # fmt: skip
     full = p_w >= TWO_PI
-    box[:, 0] = np.where(full, box[:, 0], np.minimum(box[:, 0], px))
-    box[:, 1] = np.where(full, box[:, 1], np.minimum(box[:, 1], py))
-    box[:, 2] = np.where(full, box[:, 2], np.maximum(box[:, 2], px))
-    box[:, 3] = np.where(full, box[:, 3], np.maximum(box[:, 3], py))
-    c_lo = np.clip(np.floor((box[:, 0] - x0) / cell), 0, n_col - 1).astype("int64")
-    c_hi = np.clip(np.floor((box[:, 2] - x0) / cell), 0, n_col - 1).astype("int64")
-    r_lo = np.clip(np.floor((box[:, 1] - y0) / cell), 0, n_row - 1).astype("int64")
-    r_hi = np.clip(np.floor((box[:, 3] - y0) / cell), 0, n_row - 1).astype("int64")
-    nc, nr = c_hi - c_lo + 1, r_hi - r_lo + 1
-    cnt = nc * nr
-    part = np.repeat(np.arange(len(p_fp)), cnt)
-    off = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    col = c_lo[part] + off % nc[part]
-    row = r_lo[part] + off // nc[part]
-    # Convex wedge: inside iff left of the start ray and right of the end ray.
-    margin = 1e-9 * r_in
-    sx, sy = np.cos(p_s), np.sin(p_s)
-    ex, ey = np.cos(p_s + p_w), np.sin(p_s + p_w)
-    good = np.ones(len(part), dtype=bool)
-    for ox, oy in ((0, 0), (1, 0), (0, 1), (1, 1)):
-        qx = x0 + (col + ox) * cell - px[part]
-        qy = y0 + (row + oy) * cell - py[part]
-        good &= qx * qx + qy * qy < r_in[part] ** 2
-        wedge = good & ~full[part]
-        pw = part[wedge]
-        good[wedge] = (sx[pw] * qy[wedge] - sy[pw] * qx[wedge] > margin[pw]) & (
-            qx[wedge] * ey[pw] - qy[wedge] * ex[pw] > margin[pw]
-        )
-    part, row, col = part[good], row[good], col[good]
-    flat = row * n_col + col
+    part, row, c_lo, c_hi = _inside_cells(px, py, r_in, p_s, p_w, full, x0, y0, cell, n_row, n_col)
     dup = dedupe[p_fp[part]]
-    key = np.unique(p_fp[part[dup]] * (n_row * n_col) + flat[dup]) % (n_row * n_col)
-    lb = np.bincount(np.concatenate([flat[~dup], key]), minlength=n_row * n_col)
-    lb = lb.reshape(n_row, n_col).astype("int32")
+    if dup.any():  # parts of one footprint that overlap: count the union of their cells
+        keys = p_fp[part[dup]] * n_row + row[dup]
+        k_u, lo_u, hi_u = _union_intervals(keys, c_lo[dup], c_hi[dup], n_col)
+        row = np.concatenate([row[~dup], k_u % n_row])
+        c_lo = np.concatenate([c_lo[~dup], lo_u])
+        c_hi = np.concatenate([c_hi[~dup], hi_u])
+    width_ = n_col + 1
+    diff = np.bincount(row * width_ + c_lo, minlength=n_row * width_) - np.bincount(
+        row * width_ + c_hi, minlength=n_row * width_
+    )
+    lb = np.cumsum(diff.reshape(n_row, width_), axis=1)[:, :n_col].astype("int32")
     return minimum_filter(lb, size=3, mode="constant", cval=0), np.array([x0, y0])
+
+
+def _inside_cells(
+    px: np.ndarray, py: np.ndarray, r_in: np.ndarray, p_s: np.ndarray, p_w: np.ndarray,
+    full: np.ndarray, x0: float, y0: float, cell: float, n_row: int, n_col: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Grid cells wholly inside each convex part, row by row: (part, row, first, end column).
+
+    A cell lies in a convex part iff its four corners do, i.e. iff its
+    x-range lies in the part's x-interval at both edges of its row band.
+    That interval is the disc's chord (radius ``r_in``, strict) cut by the
+    wedge's two sides (left of the start ray, right of the end ray, with a
+    margin of ``1e-9 r_in``), as in the corner tests of the polygon route.
+    """
+    row_lo = np.clip(np.floor((py - r_in - y0) / cell), 0, n_row - 1).astype("int64")
+    row_hi = np.clip(np.floor((py + r_in - y0) / cell), 0, n_row - 1).astype("int64")
+    n_r = row_hi - row_lo + 1
+    part = np.repeat(np.arange(len(px)), n_r)
+    row = np.repeat(row_lo, n_r) + (np.arange(n_r.sum()) - np.repeat(np.cumsum(n_r) - n_r, n_r))
+    wedge = ~full[part]
+    sx, sy = np.cos(p_s[part]), np.sin(p_s[part])
+    ex, ey = np.cos(p_s[part] + p_w[part]), np.sin(p_s[part] + p_w[part])
+    margin = 1e-9 * r_in[part]
+    lo = np.full(len(part), -np.inf)
+    hi = np.full(len(part), np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for edge in (y0 + row * cell, y0 + (row + 1) * cell):
+            qy = edge - py[part]
+            h2 = r_in[part] ** 2 - qy * qy
+            half = np.sqrt(np.maximum(h2, 0.0))
+            lo = np.maximum(lo, np.where(h2 > 0, -half, np.inf))
+            hi = np.minimum(hi, np.where(h2 > 0, half, -np.inf))
+            # left of the start ray: sy·qx < sx·qy − m
+            rhs = sx * qy - margin
+            hi = np.where(wedge & (sy > 0), np.minimum(hi, rhs / sy), hi)
+            lo = np.where(wedge & (sy < 0), np.maximum(lo, rhs / sy), lo)
+            hi = np.where(wedge & (sy == 0) & ~(rhs > 0), -np.inf, hi)
+            # right of the end ray: ey·qx > m + ex·qy
+            rhs = margin + ex * qy
+            lo = np.where(wedge & (ey > 0), np.maximum(lo, rhs / ey), lo)
+            hi = np.where(wedge & (ey < 0), np.minimum(hi, rhs / ey), hi)
+            hi = np.where(wedge & (ey == 0) & ~(rhs < 0), -np.inf, hi)
+    c_lo = np.clip(np.ceil((px[part] + lo - x0) / cell), 0, n_col)
+    c_hi = np.clip(np.floor((px[part] + hi - x0) / cell), 0, n_col)
+    ok = np.isfinite(lo) & np.isfinite(hi) & (c_hi > c_lo)
+    return part[ok], row[ok], c_lo[ok].astype("int64"), c_hi[ok].astype("int64")
+
+
+def _union_intervals(
+    keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_col: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the column intervals ``[lo, hi)`` that share a key and overlap or touch."""
+    order = np.lexsort((lo, keys))
+    keys, lo, hi = keys[order], lo[order], hi[order]
+    span = n_col + 2
+    reach = np.maximum.accumulate(keys * span + hi)  # running end within each key
+    new = np.r_[True, (keys[1:] != keys[:-1]) | (keys[1:] * span + lo[1:] > reach[:-1])]
+    starts = np.flatnonzero(new)
+    return keys[starts], lo[starts], np.maximum.reduceat(hi, starts)
 
 
 def _sample_bound(
@@ -657,6 +699,250 @@ def _sample_bound(
     u = step / np.repeat(np.maximum(n_s - 1, 1), n_s)
     sx, sy = p.point(owner, u)
     return min_bound_along(lb, grid0, cell, sx, sy, n_s)
+
+
+# --------------------------------------------------------------------------
+# the steps
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Sectors:
+    """Footprints, pieces and polygons of one :func:`sector_level_areas` call (local frame)."""
+
+    f: _Footprints
+    pcs: _Pieces
+    polys: np.ndarray
+    poly_tree: shapely.STRtree
+    origin: np.ndarray
+    extent: np.ndarray
+    p0: np.ndarray
+    p1: np.ndarray
+    edge_poly: np.ndarray
+    edges: _Pieces
+    fp_box: np.ndarray
+    pc_box: np.ndarray
+    fp_tree: shapely.STRtree
+    pc_tree: shapely.STRtree
+    near_fp: np.ndarray
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # fp, radius, start, width
+    eps: float
+    max_level: int
+
+
+def _prune_pieces(s: _Sectors, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """Step 1 (pruning): pieces and edges surely at depth ≥ ``max_level`` (coarse grid)."""
+    lb, grid0 = _lower_bound_grid(s.f, *s.cells, s.extent, cell)
+    live = s.near_fp[s.pcs.fp].copy()
+    if live.any():
+        live[live] = _sample_bound(lb, grid0, cell, _take(s.pcs, np.flatnonzero(live))) < (
+            s.max_level
+        )
+    n_edge = len(s.p0)
+    edge_live = (
+        _sample_bound(lb, grid0, cell, s.edges) < s.max_level if n_edge else np.zeros(0, dtype=bool)
+    )
+    return live, edge_live
+
+
+def _piece_counts(s: _Sectors, idx: np.ndarray) -> np.ndarray:
+    """Estimated pairs of each piece ``idx``: footprints it meets × their pieces.
+
+    The footprints whose box may meet the piece's box are counted (an upper
+    bound), and each stands for its pieces (crossing candidates): the mean
+    number of pieces per footprint.
+    """
+    if idx.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    from scipy.spatial import cKDTree
+
+    box = s.pc_box[idx]
+    centre = np.column_stack([(box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2])
+    half = np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) / 2
+    # A box meets a footprint's box only if their centres are closer than the half
+    # diagonals: the footprint's is at most √2 r_max.
+    reach = half + np.sqrt(2.0) * float(s.f.r_max.max()) * (1 + 1e-9) + 1e-6
+    tree = cKDTree(np.column_stack([s.f.x, s.f.y]))
+    meets = np.asarray(tree.query_ball_point(centre, reach, return_length=True), dtype=np.int64)
+    per_fp = len(s.pcs) / max(len(s.f.x), 1)
+    return np.ceil(meets * (1.0 + per_fp)).astype(np.int64)
+
+
+def _refine_dense_pieces(
+    s: _Sectors, live: np.ndarray, edge_live: np.ndarray, counts: np.ndarray
+) -> None:
+    """Prune again, on a finer grid, the pieces that meet many footprints (in place).
+
+    As :func:`phusong.vector.arcs.disc_level_areas` does for circles: a grid of
+    :data:`~phusong.vector.arcs.FINE_CELLS_PER_RADIUS` cells per radius over
+    the busy pieces bounds the depth tightly where it climbs fast.
+    """
+    idx = np.flatnonzero(live)
+    hot = idx[counts > HOT_PAIRS]
+    if hot.size == 0:
+        return
+    reach = float(s.f.r_max.max())
+    hb = s.pc_box[hot]
+    box = np.array(
+        [hb[:, 0].min() - reach, hb[:, 1].min() - reach, hb[:, 2].max() + reach,
+         hb[:, 3].max() + reach]
+    )  # fmt: skip
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    c_fp, c_rho, c_start, c_width = s.cells
+    cell = max(float(np.median(c_rho)) / FINE_CELLS_PER_RADIUS, np.sqrt(area / MAX_FINE_CELLS))
+    fx, fy, fr = s.f.x[c_fp], s.f.y[c_fp], c_rho
+    sub = (fx + fr > box[0]) & (fx - fr < box[2]) & (fy + fr > box[1]) & (fy - fr < box[3])
+    lb, grid0 = _lower_bound_grid(s.f, c_fp[sub], c_rho[sub], c_start[sub], c_width[sub], box, cell)
+    live[hot[_sample_bound(lb, grid0, cell, _take(s.pcs, hot)) >= s.max_level]] = False
+    if len(s.p0):
+        lo, hi = np.minimum(s.p0, s.p1), np.maximum(s.p0, s.p1)
+        in_box = (
+            (lo[:, 0] > box[0]) & (lo[:, 1] > box[1]) & (hi[:, 0] < box[2]) & (hi[:, 1] < box[3])
+        )
+        edges = np.flatnonzero(edge_live & in_box)
+        if edges.size:
+            bound = _sample_bound(lb, grid0, cell, _take(s.edges, edges))
+            edge_live[edges[bound >= s.max_level]] = False
+
+
+def _edge_levels_and_splits(
+    s: _Sectors, live: np.ndarray, edge_live: np.ndarray, out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run steps 2, 3 and 5: add the polygon edges' part of each level to ``out``.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Live piece and parameter of every point where a live piece crosses a
+        polygon edge.
+    """
+    f, pcs, max_level, n_poly = s.f, s.pcs, s.max_level, len(out)
+    n_edge, n_fp = len(s.p0), len(s.f.x)
+    if not n_edge:
+        return np.empty(0, "int64"), np.empty(0)
+    edge_box = np.column_stack([np.minimum(s.p0, s.p1), np.maximum(s.p0, s.p1)])
+    le = np.flatnonzero(edge_live)
+    e_i, e_f = s.fp_tree.query(shapely.box(*edge_box[le].T))
+    ekey = np.sort(le[e_i] * n_fp + e_f)
+    epair_edge, epair_fp = ekey // n_fp, ekey % n_fp
+    ep_e, ep_p = s.pc_tree.query(shapely.box(*edge_box.T))
+    keep = edge_live[ep_e] | live[ep_p]
+    ep_e, ep_p = ep_e[keep], ep_p[keep]
+    xk, xu_e, xu_p = _crossings(s.edges, ep_e, pcs, ep_p)
+    xe, xp = ep_e[xk], ep_p[xk]
+    on_e = edge_live[xe]
+    epos, found = _pair_index(ekey, xe[on_e] * n_fp + pcs.fp[xp[on_e]])
+    eev_e, eev_u, eev_d = _inside_events(
+        f, s.edges, epair_edge, epair_fp, epos[found], xu_e[on_e][found], 0.0
+    )
+    on_p = live[xp]
+    split_p, split_u = xp[on_p], xu_p[on_p]
+    # Depth along edges.
+    ev_owner = np.concatenate([eev_e, np.arange(n_edge), np.arange(n_edge)])
+    ev_t = np.concatenate([eev_u, np.zeros(n_edge), np.ones(n_edge)])
+    ev_dl = np.concatenate([eev_d, np.zeros(2 * n_edge, "int64")])
+    order, own, run = _sweep(ev_owner, ev_t, ev_dl)
+    ts = ev_t[order]
+    nxt = np.flatnonzero(own[1:] == own[:-1])
+    e_idx = own[nxt]
+    depth = np.where(edge_live[e_idx], np.minimum(run[nxt], max_level), max_level)
+    w_idx = s.edge_poly[e_idx]
+    rel = s.p0[e_idx] - s.origin[w_idx]
+    dvec = s.p1[e_idx] - s.p0[e_idx]
+    weight = (ts[nxt + 1] - ts[nxt]) * (rel[:, 0] * dvec[:, 1] - rel[:, 1] * dvec[:, 0])
+    per_depth = np.bincount(
+        w_idx * (max_level + 1) + depth, weights=weight, minlength=n_poly * (max_level + 1)
+    ).reshape(n_poly, max_level + 1)
+    out += 0.5 * np.cumsum(per_depth[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    return split_p, split_u
+
+
+def _piece_events(s: _Sectors, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 2 for the pieces ``batch``: (piece, u, ±1) events where other footprints cover them."""
+    pcs, n_fp = s.pcs, len(s.f.x)
+    boxes = shapely.box(*s.pc_box[batch].T)
+    q_i, q_f = s.fp_tree.query(boxes)
+    q_p = batch[q_i]
+    keep = q_f != pcs.fp[q_p]
+    q_p, q_f = q_p[keep], q_f[keep]
+    pkey = np.sort(q_p * n_fp + q_f)  # each (piece, footprint) once: one box per footprint
+    pair_piece, pair_fp = pkey // n_fp, pkey % n_fp
+    x_i, x_j = s.pc_tree.query(boxes)
+    x_a = batch[x_i]
+    keep = pcs.fp[x_j] != pcs.fp[x_a]
+    x_a, x_j = x_a[keep], x_j[keep]
+    ck, cu, _ = _crossings(pcs, x_a, pcs, x_j)
+    cpos, found = _pair_index(pkey, x_a[ck] * n_fp + pcs.fp[x_j[ck]])
+    return _inside_events(s.f, pcs, pair_piece, pair_fp, cpos[found], cu[found], s.eps)
+
+
+def _piece_levels(
+    s: _Sectors, batch: np.ndarray, splits: tuple[np.ndarray, np.ndarray], out: np.ndarray
+) -> None:
+    """Run steps 4 and 6 for the pieces ``batch``: add their shallow parts to ``out``."""
+    # A numerical kernel of the piece sweep (steps 4 and 6 of the module docstring):
+    # its index-aligned arrays are read in one place against the formulas.
+    pcs, max_level, n_pc = s.pcs, s.max_level, len(s.pcs)
+    ev_p, ev_u, ev_d = _piece_events(s, batch)
+    in_batch = np.zeros(n_pc, dtype=bool)
+    in_batch[batch] = True
+    mine = in_batch[splits[0]]
+    split_p, split_u = splits[0][mine], splits[1][mine]
+    m_e, m_s, m_l = len(ev_p), len(split_p), len(batch)
+    owner = np.concatenate([ev_p, split_p, batch, batch])
+    pos = np.concatenate([ev_u, split_u, np.zeros(m_l), np.ones(m_l)])
+    delta = np.concatenate([ev_d, np.zeros(m_s + 2 * m_l, "int64")])
+    is_split = np.r_[np.zeros(m_e, dtype=bool), np.ones(m_s + 2 * m_l, dtype=bool)]
+    order, own, run = _sweep(owner, pos, delta)
+    u = pos[order]
+    split_sorted = is_split[order]
+    srank = np.cumsum(split_sorted)
+    first = np.r_[True, own[1:] != own[:-1]]
+    head = np.maximum.accumulate(np.where(first, np.arange(len(own)), 0))
+    srank = srank - np.where(first, srank - split_sorted, 0)[head]
+    k = np.flatnonzero((own[1:] == own[:-1]) & (u[1:] > u[:-1]))
+    depth = run[k]
+    k = k[depth < max_level]
+    if k.size == 0:
+        return
+    i_pc, depth, u1, u2 = own[k], run[k], u[k], u[k + 1]
+    # Sub-piece between consecutive splits: (piece, split rank); its midpoint picks polygons.
+    n_split = np.bincount(own[split_sorted], minlength=n_pc)
+    s_off = np.r_[0, np.cumsum(n_split)]
+    sub_key = s_off[i_pc] + srank[k] - 1
+    subs, sub_of = np.unique(sub_key, return_inverse=True)
+    sub_of = sub_of.ravel()
+    split_u_sorted = u[split_sorted]
+    sub_pc = np.searchsorted(s_off, subs, side="right") - 1
+    s_lo = split_u_sorted[subs]
+    s_hi = split_u_sorted[np.minimum(subs + 1, len(split_u_sorted) - 1)]
+    # A generic interior point (not the midpoint: symmetric tangencies are common in tests).
+    s_mid = s_lo + _TEST_FRACTION * (s_hi - s_lo)
+    mx, my = pcs.point(sub_pc, s_mid)
+    pt_idx, pw_idx = s.poly_tree.query(shapely.points(mx, my), predicate="within")
+
+    # Per (sub-piece, depth): g0 = ∫ (x dy − y dx), and Δx, Δy (the origin enters linearly).
+    arc = pcs.kind[i_pc] == 0
+    rho, a0, da = pcs.rho[i_pc], pcs.a0[i_pc], pcs.da[i_pc]
+    th1, th2 = a0 + u1 * da, a0 + u2 * da
+    dsin, dcos = np.sin(th2) - np.sin(th1), np.cos(th2) - np.cos(th1)
+    du = u2 - u1
+    sx0, sy0, sdx, sdy = pcs.x0[i_pc], pcs.y0[i_pc], pcs.dx[i_pc], pcs.dy[i_pc]
+    g0 = np.where(
+        arc,
+        rho * rho * (th2 - th1) + pcs.cx[i_pc] * rho * dsin - pcs.cy[i_pc] * rho * dcos,
+        du * (sx0 * sdy - sy0 * sdx),
+    )
+    gx = np.where(arc, rho * dcos, du * sdx)
+    gy = np.where(arc, rho * dsin, du * sdy)
+    key = sub_of * max_level + depth
+    size = len(subs) * max_level
+    s0, sgx, sgy = (
+        np.bincount(key, weights=v, minlength=size).reshape(-1, max_level) for v in (g0, gx, gy)
+    )
+    ox, oy = s.origin[pw_idx, 0], s.origin[pw_idx, 1]
+    contrib = 0.5 * (s0[pt_idx] - ox[:, None] * sgy[pt_idx] + oy[:, None] * sgx[pt_idx])
+    np.add.at(out, pw_idx, contrib)
 
 
 # --------------------------------------------------------------------------
@@ -674,6 +960,7 @@ def sector_level_areas(
     polygons: np.ndarray,
     *,
     max_level: int = DEFAULT_MAX_LEVEL,
+    pair_budget: int = PAIR_BUDGET,
 ) -> np.ndarray:
     """Exact area of each polygon covered by at least k distinct sites, k = 1 … ``max_level``.
 
@@ -697,6 +984,10 @@ def sector_level_areas(
         Polygons in the same CRS (e.g. wards); each is measured on its own.
     max_level : int, default 5
         Highest depth told apart.
+    pair_budget : int
+        About the most (piece, footprint) pairs held at once
+        (:data:`phusong.vector.arcs.PAIR_BUDGET`): the pieces are swept in
+        batches of about this many pairs.
 
     Returns
     -------
@@ -710,14 +1001,38 @@ def sector_level_areas(
     See the module docstring for the method, the degenerate cases and the
     formulas. With every width ≥ 360° the result equals
     :func:`phusong.vector.arcs.disc_level_areas` of the per-site discs (up to rounding).
+    Memory stays linear in the cells and edges whatever the overlap depth:
+    pieces that meet many footprints are pruned again on a finer grid, and
+    the rest are swept in batches.
     """
-    # A numerical kernel longer than the usual 150 lines, on purpose: like
-    # phusong.vector.arcs.disc_level_areas, its steps hand many large,
-    # index-aligned arrays to one another, and reading them in one place
-    # against the formulas of the module docstring is clearer than helpers.
     polygons = np.asarray(polygons, dtype=object)
-    n_poly = len(polygons)
-    out = np.zeros((n_poly, max_level))
+    out = np.zeros((len(polygons), max_level))
+    s = _setup(site, cx, cy, r, azimuth_deg, width_deg, polygons, max_level)
+    if s is None:
+        return out
+    span = max(s.extent[2] - s.extent[0], s.extent[3] - s.extent[1], 1e-9)
+    live, edge_live = _prune_pieces(s, max(float(np.median(s.cells[1])) / 8.0, span / 2000.0))
+    counts = _piece_counts(s, np.flatnonzero(live))
+    if counts.sum() > pair_budget:
+        _refine_dense_pieces(s, live, edge_live, counts)
+        counts = _piece_counts(s, np.flatnonzero(live))
+    splits = _edge_levels_and_splits(s, live, edge_live, out)
+    for batch in batches_of(np.flatnonzero(live), counts, pair_budget):
+        _piece_levels(s, batch, splits, out)
+    return out
+
+
+def _setup(
+    site: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    r: np.ndarray,
+    azimuth_deg: np.ndarray,
+    width_deg: np.ndarray,
+    polygons: np.ndarray,
+    max_level: int,
+) -> _Sectors | None:
+    """Footprints, their pieces and the polygons in a local frame (``None``: nothing to do)."""
     site = np.asarray(site).ravel()
     cx, cy, r, az, wd = (
         np.asarray(a, dtype="float64").ravel() for a in (cx, cy, r, azimuth_deg, width_deg)
@@ -732,11 +1047,10 @@ def sector_level_areas(
     site, cx, cy, r, az, wd, full = (v[good] for v in (site, cx, cy, r, az, wd, full))
     ok = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
     if len(cx) == 0 or not ok.any():
-        return out
+        return None
     polys, g0, origin, extent = local_frame(polygons, ok)
     x, y = cx - g0[0], cy - g0[1]
-
-    # ---- footprints: one per (site, position), cells sorted by footprint ----------
+    # Footprints: one per (site, position), cells sorted by footprint.
     site_code = np.unique(site, return_inverse=True)[1].ravel()
     order = np.lexsort((y, x, site_code))
     site_code, x, y, r, az, wd, full = (v[order] for v in (site_code, x, y, r, az, wd, full))
@@ -746,156 +1060,22 @@ def sector_level_areas(
     start, end = _wedge_angles(az, wd, full)
     width = np.where(full, TWO_PI, np.mod(end - start, TWO_PI))
     f = _footprints(fp, x, y, r, start, end, full, n_fp)
-    pcs = f.pieces
-    n_pc = len(pcs)
-    eps = 1e-9 * float(f.r_max.max())
-
-    # ---- polygons and their edges --------------------------------------------------
+    # Polygons and their edges; the boxes of footprints and pieces.
     poly_tree = shapely.STRtree(polys)
     p0, p1, edge_poly = polygon_edges(polys)
-    n_edge = len(p0)
-    edges = _segments(np.full(n_edge, -1), p0[:, 0], p0[:, 1], p1[:, 0], p1[:, 1])
+    edges = _segments(np.full(len(p0), -1), p0[:, 0], p0[:, 1], p1[:, 0], p1[:, 1])
     fp_box = np.column_stack([f.x - f.r_max, f.y - f.r_max, f.x + f.r_max, f.y + f.r_max])
     fp_box += np.array([-1.0, -1.0, 1.0, 1.0]) * (1e-9 * f.r_max[:, None] + 1e-9)
     near_fp = np.zeros(n_fp, dtype=bool)
     near_fp[np.unique(poly_tree.query(shapely.box(*fp_box.T))[0])] = True
-
-    # ---- 0. prune ------------------------------------------------------------------
-    span = max(extent[2] - extent[0], extent[3] - extent[1], 1e-9)
-    cell = max(float(np.median(r)) / 8.0, span / 2000.0)
-    lb, grid0 = _lower_bound_grid(f, fp, r, start, width, extent, cell)
-    live = near_fp[pcs.fp].copy()
-    if live.any():
-        live[live] = _sample_bound(lb, grid0, cell, _take(pcs, np.flatnonzero(live))) < max_level
-    edge_live = (
-        _sample_bound(lb, grid0, cell, edges) < max_level if n_edge else np.zeros(0, dtype=bool)
-    )
-    lp = np.flatnonzero(live)  # live pieces
-    le = np.flatnonzero(edge_live)
-
-    pc_box = pcs.bounds()
-    fp_tree = shapely.STRtree(shapely.box(*fp_box.T))
-    pc_tree = shapely.STRtree(shapely.box(*pc_box.T))
-    edge_box = np.column_stack(
-        [np.minimum(p0, p1), np.maximum(p0, p1)]
-    ) if n_edge else np.empty((0, 4))  # fmt: skip
-
-    # ---- 1. (live piece, footprint) pairs and their crossings -----------------------
-    q_i, q_f = fp_tree.query(shapely.box(*pc_box[lp].T))
-    q_p = lp[q_i]
-    keep = q_f != pcs.fp[q_p]
-    q_p, q_f = q_p[keep], q_f[keep]
-    pkey = np.sort(q_p * n_fp + q_f)  # each (piece, footprint) once: one box per footprint
-    pair_piece, pair_fp = pkey // n_fp, pkey % n_fp
-    x_i, x_j = pc_tree.query(shapely.box(*pc_box[lp].T))
-    x_a = lp[x_i]
-    keep = pcs.fp[x_j] != pcs.fp[x_a]
-    x_a, x_j = x_a[keep], x_j[keep]
-    ck, cu, _ = _crossings(pcs, x_a, pcs, x_j)
-    cpos, found = _pair_index(pkey, x_a[ck] * n_fp + pcs.fp[x_j[ck]])
-    ev_p, ev_u, ev_d = _inside_events(f, pcs, pair_piece, pair_fp, cpos[found], cu[found], eps)
-
-    # ---- 2. polygon edges: (edge, footprint) pairs, edge/piece crossings ----------
-    if n_edge:
-        e_i, e_f = fp_tree.query(shapely.box(*edge_box[le].T))
-        e_e = le[e_i]
-        ekey = np.sort(e_e * n_fp + e_f)
-        epair_edge, epair_fp = ekey // n_fp, ekey % n_fp
-        ep_e, ep_p = pc_tree.query(shapely.box(*edge_box.T))
-        keep = edge_live[ep_e] | live[ep_p]
-        ep_e, ep_p = ep_e[keep], ep_p[keep]
-        xk, xu_e, xu_p = _crossings(edges, ep_e, pcs, ep_p)
-        xe, xp = ep_e[xk], ep_p[xk]
-        on_e = edge_live[xe]
-        epos, found = _pair_index(ekey, xe[on_e] * n_fp + pcs.fp[xp[on_e]])
-        eev_e, eev_u, eev_d = _inside_events(
-            f, edges, epair_edge, epair_fp, epos[found], xu_e[on_e][found], 0.0
-        )
-        on_p = live[xp]
-        split_p, split_u = xp[on_p], xu_p[on_p]
-    else:
-        eev_e = np.empty(0, "int64")
-        eev_u = np.empty(0)
-        eev_d = np.empty(0, "int64")
-        split_p = np.empty(0, "int64")
-        split_u = np.empty(0)
-
-    # ---- 3. depth along edges --------------------------------------------------------
-    if n_edge:
-        ev_owner = np.concatenate([eev_e, np.arange(n_edge), np.arange(n_edge)])
-        ev_t = np.concatenate([eev_u, np.zeros(n_edge), np.ones(n_edge)])
-        ev_dl = np.concatenate([eev_d, np.zeros(2 * n_edge, "int64")])
-        order, own, run = _sweep(ev_owner, ev_t, ev_dl)
-        ts = ev_t[order]
-        nxt = np.flatnonzero(own[1:] == own[:-1])
-        e_idx = own[nxt]
-        depth = np.where(edge_live[e_idx], np.minimum(run[nxt], max_level), max_level)
-        w_idx = edge_poly[e_idx]
-        rel = p0[e_idx] - origin[w_idx]
-        dvec = p1[e_idx] - p0[e_idx]
-        weight = (ts[nxt + 1] - ts[nxt]) * (rel[:, 0] * dvec[:, 1] - rel[:, 1] * dvec[:, 0])
-        per_depth = np.bincount(
-            w_idx * (max_level + 1) + depth, weights=weight, minlength=n_poly * (max_level + 1)
-        ).reshape(n_poly, max_level + 1)
-        out += 0.5 * np.cumsum(per_depth[:, ::-1], axis=1)[:, ::-1][:, 1:]
-
-    # ---- 4. depth along live pieces --------------------------------------------------
-    m_e, m_s, m_l = len(ev_p), len(split_p), len(lp)
-    owner = np.concatenate([ev_p, split_p, lp, lp])
-    pos = np.concatenate([ev_u, split_u, np.zeros(m_l), np.ones(m_l)])
-    delta = np.concatenate([ev_d, np.zeros(m_s + 2 * m_l, "int64")])
-    is_split = np.r_[np.zeros(m_e, dtype=bool), np.ones(m_s + 2 * m_l, dtype=bool)]
-    order, own, run = _sweep(owner, pos, delta)
-    u = pos[order]
-    split_sorted = is_split[order]
-    srank = np.cumsum(split_sorted)
-    first = np.r_[True, own[1:] != own[:-1]]
-    head = np.maximum.accumulate(np.where(first, np.arange(len(own)), 0))
-    srank = srank - np.where(first, srank - split_sorted, 0)[head]
-    k = np.flatnonzero((own[1:] == own[:-1]) & (u[1:] > u[:-1]))
-    depth = run[k]
-    k = k[depth < max_level]
-    if k.size == 0:
-        return out
-    i_pc, depth, u1, u2 = own[k], run[k], u[k], u[k + 1]
-    # Sub-piece between consecutive splits: (piece, split rank); its midpoint picks polygons.
-    n_split = np.bincount(own[split_sorted], minlength=n_pc)
-    s_off = np.r_[0, np.cumsum(n_split)]
-    sub_key = s_off[i_pc] + srank[k] - 1
-    subs, sub_of = np.unique(sub_key, return_inverse=True)
-    sub_of = sub_of.ravel()
-    split_u_sorted = u[split_sorted]
-    sub_pc = np.searchsorted(s_off, subs, side="right") - 1
-    s_lo = split_u_sorted[subs]
-    s_hi = split_u_sorted[np.minimum(subs + 1, len(split_u_sorted) - 1)]
-    # A generic interior point (not the midpoint: symmetric tangencies are common in tests).
-    s_mid = s_lo + _TEST_FRACTION * (s_hi - s_lo)
-    mx, my = pcs.point(sub_pc, s_mid)
-    pt_idx, pw_idx = poly_tree.query(shapely.points(mx, my), predicate="within")
-
-    # Per (sub-piece, depth): g0 = ∫ (x dy − y dx), and Δx, Δy (the origin enters linearly).
-    arc = pcs.kind[i_pc] == 0
-    rho, a0, da = pcs.rho[i_pc], pcs.a0[i_pc], pcs.da[i_pc]
-    th1, th2 = a0 + u1 * da, a0 + u2 * da
-    dsin, dcos = np.sin(th2) - np.sin(th1), np.cos(th2) - np.cos(th1)
-    du = u2 - u1
-    sx0, sy0, sdx, sdy = pcs.x0[i_pc], pcs.y0[i_pc], pcs.dx[i_pc], pcs.dy[i_pc]
-    g0 = np.where(
-        arc,
-        rho * rho * (th2 - th1) + pcs.cx[i_pc] * rho * dsin - pcs.cy[i_pc] * rho * dcos,
-        du * (sx0 * sdy - sy0 * sdx),
-    )
-    gx = np.where(arc, rho * dcos, du * sdx)
-    gy = np.where(arc, rho * dsin, du * sdy)
-    key = sub_of * max_level + depth
-    size = len(subs) * max_level
-    s0, sgx, sgy = (
-        np.bincount(key, weights=v, minlength=size).reshape(-1, max_level) for v in (g0, gx, gy)
-    )
-    ox, oy = origin[pw_idx, 0], origin[pw_idx, 1]
-    contrib = 0.5 * (s0[pt_idx] - ox[:, None] * sgy[pt_idx] + oy[:, None] * sgx[pt_idx])
-    np.add.at(out, pw_idx, contrib)
-    return out
+    pc_box = f.pieces.bounds()
+    return _Sectors(
+        f=f, pcs=f.pieces, polys=polys, poly_tree=poly_tree, origin=origin, extent=extent,
+        p0=p0, p1=p1, edge_poly=edge_poly, edges=edges, fp_box=fp_box, pc_box=pc_box,
+        fp_tree=shapely.STRtree(shapely.box(*fp_box.T)),
+        pc_tree=shapely.STRtree(shapely.box(*pc_box.T)), near_fp=near_fp,
+        cells=(fp, r, start, width), eps=1e-9 * float(f.r_max.max()), max_level=max_level,
+    )  # fmt: skip
 
 
 def _take(p: _Pieces, idx: np.ndarray) -> _Pieces:

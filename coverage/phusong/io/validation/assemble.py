@@ -19,8 +19,9 @@ from phusong.io.validation.rows import RowState
 from phusong.io.validation.values import take_strings
 from phusong.schema import SITE_COLUMNS, WGS84
 
-#: A row the reader rejected: (row, column, reason, value).
-PreRejected = tuple[int, str | None, str, str | None]
+#: A row the reader rejected: (row, column, reason, value), or (row, column,
+#: reason, value, source) when the table joins several sources.
+PreRejected = tuple[int, str | None, str, str | None] | tuple[int, str | None, str, str | None, str]
 
 
 def report_validation(
@@ -38,10 +39,10 @@ def report_validation(
         Rows the reader already rejected; merged by row into the rejections.
     """
     source, rows, ok = state.source, state.rows, state.ok
-    rejected = state.rejected.frame(source, rows)
+    rejected = state.rejected.frame(source, rows, state.row_files, state.column_names)
     if pre:
         rejected = _merge_pre_rejected(rejected, source, pre)
-    rejected_by_reader = len({int(r) for r, *_ in pre})
+    rejected_by_reader = len({(int(p[0]), p[4] if len(p) > 4 else source) for p in pre})
     rejected_here = state.rejected_before_filter + int((state.selected & ~ok).sum())
     return ValidationReport(
         file=source,
@@ -52,8 +53,24 @@ def report_validation(
         filtered=state.filtered,
         radio=selection,
         rejected=rejected,
-        notes=drop_rejected(state.notes.frame(source, rows), rows[~ok]),
+        notes=_drop_rejected_notes(state, rows[~ok]),
+        templates={**state.notes.templates, **state.rejected.templates},
     )
+
+
+def _drop_rejected_notes(state: RowState, left_out: np.ndarray) -> pd.DataFrame:
+    """Keep the notes of the rows kept (and the whole-file notes)."""
+    notes = state.notes.frame(state.source, state.rows, state.row_files, state.column_names)
+    if state.row_files is None:
+        return drop_rejected(notes, left_out)
+    # Several sources: row numbers repeat across them, so match rows by (source, row).
+    kept = set(zip(state.row_files[state.ok].tolist(), state.rows[state.ok].tolist(), strict=True))
+    row = notes["row"].to_numpy(dtype="float64", na_value=np.nan)
+    keep = [
+        bool(np.isnan(r)) or (f, int(r)) in kept
+        for f, r in zip(notes["file"].tolist(), row, strict=True)
+    ]
+    return notes.loc[np.asarray(keep, dtype=bool)].reset_index(drop=True)
 
 
 def _merge_pre_rejected(
@@ -62,14 +79,18 @@ def _merge_pre_rejected(
     """Put the reader's rejections first, then sort all by row (stable)."""
     pre_frame = pd.DataFrame(
         {
-            "file": pd.array([source] * len(pre), dtype="string"),
-            "row": pd.array([r for r, *_ in pre], dtype="Int64"),
-            "column": pd.array([c for _, c, *_ in pre], dtype="string"),
-            "reason": pd.array([x for _, _, x, _ in pre], dtype="string"),
-            "value": pd.array([v for *_, v in pre], dtype="string"),
+            "file": pd.array([p[4] if len(p) > 4 else source for p in pre], dtype="string"),
+            "row": pd.array([p[0] for p in pre], dtype="Int64"),
+            "column": pd.array([p[1] for p in pre], dtype="string"),
+            "reason": pd.array([p[2] for p in pre], dtype="string"),
+            "value": pd.array([p[3] for p in pre], dtype="string"),
         }
     )
     merged = pd.concat([pre_frame, rejected], ignore_index=True)
+    if len({str(f) for f in merged["file"]}) > 1:  # several sources: by source, then row
+        rank = pd.Series(pd.factorize(merged["file"].astype(object))[0], index=merged.index)
+        merged = merged.assign(_src=rank).sort_values(["_src", "row"], kind="stable")
+        return merged.drop(columns="_src").reset_index(drop=True)
     return merged.sort_values("row", kind="stable", na_position="first").reset_index(drop=True)
 
 

@@ -1,14 +1,23 @@
-"""Site positions: present, in degrees, not swapped, near the study area."""
+"""Site positions: present, in degrees (or converted), not swapped, near the study area.
+
+Coordinate columns that hold projected metres are converted from the ``crs``
+given, or rejected with the systems that would put them in the study area.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from phusong.io.crs import crs_name, looks_projected, projected_guess, to_lonlat, user_crs
 from phusong.io.validation.rows import RowState
 from phusong.io.validation.study_area import Bounds, distance_outside_km, inside
+
+#: Margin around the study area within which a guessed projection must put points [degrees].
+_GUESS_MARGIN_DEG = 0.15
 
 
 @dataclass
@@ -43,6 +52,7 @@ def check_coordinates(
     coords: tuple[np.ndarray, np.ndarray] | None,
     bounds: Bounds,
     max_distance_km: float,
+    crs: Any = None,
 ) -> Positions:
     """Read and check the position of every row.
 
@@ -57,11 +67,18 @@ def check_coordinates(
         Study area bounds [degrees].
     max_distance_km : float
         Rows farther outside the bounds are rejected [km].
+    crs : CRS-like, optional
+        System of the coordinate columns when they are not longitude and
+        latitude in degrees (e.g. ``"EPSG:3405"``, VN-2000 / UTM zone 48N):
+        eastings in the longitude column, northings in the latitude column.
+        Without it, columns that hold metres are rejected with the systems
+        that would put them in the study area.
     """
     if coords is not None:
         pos = _geometry_positions(state, coords)
     else:
         pos = _column_positions(state)
+        _projected_columns(state, pos, bounds, user_crs(crs))
     _put_back_swapped(state, pos, bounds)
     _check_degrees(state, pos)
     _check_distance(state, pos, bounds, max_distance_km)
@@ -96,6 +113,61 @@ def _column_positions(state: RowState) -> Positions:
     state.reject(miss_lat, pos.lat_col, "missing latitude; every site needs a position.")
     state.reject(miss_lon, pos.lon_col, "missing longitude; every site needs a position.")
     return pos
+
+
+def _projected_columns(state: RowState, pos: Positions, bounds: Bounds, crs: Any) -> None:
+    """Convert coordinate columns from ``crs``; without one, reject metres with a hint."""
+    ok = state.ok & np.isfinite(pos.lon) & np.isfinite(pos.lat)
+    metres = looks_projected(pos.lon[ok], pos.lat[ok])
+    if crs is None:
+        if metres:
+            far = ok & ((np.abs(pos.lon) > 180) | (np.abs(pos.lat) > 90))
+            wide = (
+                bounds[0] - _GUESS_MARGIN_DEG,
+                bounds[1] - _GUESS_MARGIN_DEG,
+                bounds[2] + _GUESS_MARGIN_DEG,
+                bounds[3] + _GUESS_MARGIN_DEG,
+            )
+            hint = projected_guess(pos.lon[far], pos.lat[far], wide).hint()
+            pair = np.array(
+                [f"{a:g}, {b:g}" for a, b in zip(pos.lat[far], pos.lon[far], strict=True)],
+                dtype=object,
+            )
+            state.reject(np.flatnonzero(far), pos.pair_column, hint, pair)
+        return
+    if crs.is_projected and not metres:
+        state.notes.add(
+            None,
+            pos.pair_column,
+            f"the coordinates are already degrees; {crs_name(crs)} ([[crs]]) was not applied.",
+        )
+        return
+    _convert_columns(state, pos, bounds, crs)
+
+
+def _convert_columns(state: RowState, pos: Positions, bounds: Bounds, crs: Any) -> None:
+    """Longitude/latitude of the rows from eastings/northings in ``crs`` (or swapped)."""
+    lon, lat = to_lonlat(pos.lon, pos.lat, crs)
+    lon_s, lat_s = to_lonlat(pos.lat, pos.lon, crs)
+    swapped = inside(lon_s, lat_s, bounds).sum() > inside(lon, lat, bounds).sum()
+    if swapped:
+        lon, lat = lon_s, lat_s
+    pos.lon[:], pos.lat[:] = lon, lat
+    state.notes.add(
+        None,
+        pos.pair_column,
+        f"positions converted from {crs_name(crs)} to longitude/latitude (WGS84)"
+        + (
+            f", easting read from '{pos.lat_col}' and northing from '{pos.lon_col}'."
+            if swapped
+            else "."
+        ),
+    )
+    state.reject(
+        state.ok & ~(np.isfinite(pos.lon) & np.isfinite(pos.lat)),
+        pos.pair_column,
+        f"the position cannot be converted from {crs_name(crs)}; check the coordinates.",
+    )
 
 
 def _put_back_swapped(state: RowState, pos: Positions, bounds: Bounds) -> None:
@@ -148,7 +220,8 @@ def _check_distance(
     reasons = np.array(
         [
             f"point is {d:.1f} km outside the study area's bounds (limit {max_distance_km:g} km); "
-            "check the coordinates, or pass a wider study_area / max_distance_km."
+            "check the coordinates (degrees, or the [[crs]] they are in), or give ward "
+            "boundaries ([[wards]]) that include this place."
             for d in dist[far]
         ],
         dtype=object,

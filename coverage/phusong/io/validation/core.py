@@ -12,8 +12,13 @@ import pandas as pd
 
 from phusong.errors import ConfigError, DataError, Problem
 from phusong.io.validation.assemble import PreRejected, report_validation, site_table
-from phusong.io.validation.columns import map_columns
+from phusong.io.validation.columns import OPENCELLID_COLUMNS, ColumnMatch, recognise_columns
 from phusong.io.validation.coordinates import check_coordinates
+from phusong.io.validation.dates import (  # issue #15: on-air dates
+    check_on_air,
+    find_date_column,  # issue #13: unused-column note
+    with_on_air,
+)
 from phusong.io.validation.frequency import check_carriers, note_frequency_defaults
 from phusong.io.validation.identifiers import check_identifiers
 from phusong.io.validation.link import check_link, check_range
@@ -47,6 +52,9 @@ def validate_sites(
     on_invalid: OnInvalid = "report",
     file_notes: Iterable[str] = (),
     pre_rejected: Iterable[PreRejected] = (),
+    row_files: np.ndarray | Sequence[str] | None = None,
+    crs: Any = None,
+    column_names: dict[str, dict[str, str]] | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Validate a raw site table and return the canonical site table.
 
@@ -75,8 +83,18 @@ def validate_sites(
         ``"raise"``: any rejected row raises :class:`DataError` listing them all.
     file_notes : iterable of str
         Whole-file notes from the reader (encoding, delimiter…).
-    pre_rejected : iterable of (row, column, reason, value)
+    pre_rejected : iterable of (row, column, reason, value[, source])
         Rows the reader already rejected (e.g. wrong number of fields).
+    row_files : array of str, optional
+        Source of each row when the table joins several (the sheets of a
+        workbook, the tables of a zip); row-level issues name it.
+    crs : CRS-like, optional
+        System of the coordinate columns when they hold projected metres
+        (e.g. ``"EPSG:3405"``); see
+        :func:`~phusong.io.validation.coordinates.check_coordinates`.
+    column_names : dict, optional
+        Per source of ``row_files``, the table's column -> that source's own
+        name for it; row-level issues name the source's column.
 
     Returns
     -------
@@ -113,24 +131,66 @@ def validate_sites(
         np.arange(2, n + 2, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
     )
     pre = list(pre_rejected)
-    cols = map_columns(table.columns)
+    match = recognise_columns(table.columns)
+    cols = match.cols
     _check_table(table, cols, source, coords, pre)
 
-    state = RowState.start(table, cols, row_numbers, source, file_notes)
+    state = RowState.start(
+        table,
+        cols,
+        row_numbers,
+        source,
+        file_notes,
+        units=match.units,
+        row_files=None if row_files is None else np.asarray(row_files, dtype=object),
+        column_names=column_names,
+    )
+    note_columns(state, match)
     radios = check_radio(state)
     select_radios(state, radios, selection)
-    positions = check_coordinates(state, coords, bounds, max_distance_km)
+    positions = check_coordinates(state, coords, bounds, max_distance_km, crs)
     network = check_network(state)
     carriers = check_carriers(state, radios, network)
     link = check_link(state, carriers)
     ranges = check_range(state, carriers)
     ids = check_identifiers(state, radios, network, carriers)
     note_frequency_defaults(state, carriers)
+    on_air = check_on_air(state)  # issue #15: on-air dates (phusong.io.validation.dates)
 
     report = report_validation(state, selection, pre)
     sites = site_table(state, positions, network, carriers, link, ranges, ids)
+    sites = with_on_air(sites, state, on_air)  # issue #15: adds on_air, on_air_source
     _raise_or_log(report, on_invalid)
     return sites, report
+
+
+#: Columns of an OpenCelliD export that are known and deliberately not used.
+_KNOWN_UNUSED = frozenset(c.lower() for c in OPENCELLID_COLUMNS)
+
+
+def note_columns(state: RowState, match: ColumnMatch) -> None:
+    """Note the columns that are not used and the header units that are not known."""
+    on_air, _ = find_date_column(list(state.table.columns))
+    unused = [
+        str(c)
+        for c in match.unused
+        if str(c).strip().lower() not in _KNOWN_UNUSED and c is not on_air and str(c).strip()
+    ]
+    if unused:
+        shown = ", ".join(f"'{c}'" for c in unused[:20]) + (" …" if len(unused) > 20 else "")
+        state.notes.add(
+            None,
+            None,
+            f"{len(unused)} column(s) not used (not a recognised name): {shown}. Rename a "
+            "column (e.g. 'azimuth', 'height_m', 'EIRP (dBm)') if it holds a site property.",
+        )
+    for fieldname, unit in match.unknown_units.items():
+        state.notes.add(
+            None,
+            str(match.cols[fieldname]),
+            f"unit '{unit}' in the header is not recognised; the values are taken as the "
+            "canonical unit. Use e.g. (m), (km), (dBm), (W), (MHz).",
+        )
 
 
 def _check_table(
@@ -157,7 +217,10 @@ def _check_table(
         )
     if len(table) == 0:
         problems = [Problem(source, None, None, "the table has a header but no data rows.")]
-        problems += [Problem(source, r, c, f"{reason} (value: {v!r})") for r, c, reason, v in pre]
+        problems += [
+            Problem(p[4] if len(p) > 4 else source, p[0], p[1], f"{p[2]} (value: {p[3]!r})")
+            for p in pre
+        ]
         raise DataError(problems)
 
 
@@ -165,7 +228,7 @@ def _raise_or_log(report: ValidationReport, on_invalid: OnInvalid) -> None:
     """Raise when no row is left, or on any rejection with ``on_invalid="raise"``; else log."""
     if report.rows_accepted == 0:
         filtered = ", ".join(f"{k} {v}" for k, v in report.filtered.items()) or "none"
-        hint = "; or pass radio=None to read other radio technologies." if report.filtered else "."
+        hint = "; or keep every radio technology ([[radio=all]])." if report.filtered else "."
         summary = Problem(
             report.file,
             None,

@@ -133,7 +133,7 @@ def _cell_key(
         # one int64 (cell << 7 | radio << 4 | mnc) + area: two columns hash much faster
         packed = (cell_i << 7) | (radio_rank.astype(np.int64) << 4) | mnc_i
         return pd.DataFrame({"k": packed, "a": area_i, "m": mcc_i})
-    return pd.DataFrame({"r": radio_rank, "a": mcc_i, "b": mnc_i, "c": area_i, "d": cell_i})
+    return pd.DataFrame({"d": cell_i, "r": radio_rank, "a": mcc_i, "b": mnc_i, "c": area_i})
 
 
 def _sheet_ids(state: RowState, network: Network) -> Identifiers:
@@ -148,7 +148,7 @@ def _sheet_ids(state: RowState, network: Network) -> Identifiers:
             state.ok & missing_id, column, "missing cell id: named row<N> after its row."
         )
     site_id = cell_id if site is None else site.fillna(cell_id)
-    key = pd.DataFrame({"o": pd.factorize(network.brand)[0], "c": cell_id.array})
+    key = pd.DataFrame({"c": cell_id.array, "o": pd.factorize(network.brand)[0]})
     return Identifiers(cell_id, site_id, key, column)
 
 
@@ -174,11 +174,18 @@ def _reject_duplicates(state: RowState, ids: Identifiers) -> None:
     """Reject accepted rows that repeat an earlier accepted row's cell; they name its row."""
     idx_ok = np.flatnonzero(state.ok)
     keyed = ids.key.iloc[idx_ok]
-    dup = keyed.duplicated(keep="first").to_numpy()
+    # The first key column is the most selective: rows whose value there is unique
+    # cannot repeat a cell, so only the others are compared on the whole key.
+    maybe = keyed.iloc[:, 0].duplicated(keep=False).to_numpy()
+    if not maybe.any():
+        return
+    dup = np.zeros(len(keyed), dtype=bool)
+    dup[maybe] = keyed.iloc[np.flatnonzero(maybe)].duplicated(keep="first").to_numpy()
     if not dup.any():
         return
     # only the rows of duplicated keys (few) are grouped to find each key's first row
-    involved = keyed.duplicated(keep=False).to_numpy()
+    involved = np.zeros(len(keyed), dtype=bool)
+    involved[maybe] = keyed.iloc[np.flatnonzero(maybe)].duplicated(keep=False).to_numpy()
     sub = keyed.iloc[np.flatnonzero(involved)]
     sub_rows = state.rows[idx_ok][involved]
     group = sub.groupby(list(sub.columns), sort=False, dropna=False).ngroup().to_numpy()

@@ -17,6 +17,7 @@ from phusong import operators as ops
 from phusong.io.validation.columns import CANONICAL, LIMITS
 from phusong.io.validation.frequency import Carriers
 from phusong.io.validation.rows import RowState
+from phusong.io.validation.units import watts_like
 from phusong.io.validation.values import as_text, is_none, string_array, take_strings
 
 
@@ -80,6 +81,7 @@ def check_limits(
     default: np.ndarray | float,
     note: str,
     column_key: str | None = None,
+    advice: str = "",
 ) -> np.ndarray:
     """Reject values outside :data:`LIMITS` ``[key]``; fill missing ones with the default.
 
@@ -98,6 +100,8 @@ def check_limits(
         after ``": "`` is also the note for each missing value.
     column_key : str, optional
         Field whose input column the values came from (default ``key``).
+    advice : str
+        Added to the reason of out-of-range rows (how to fix them).
 
     Returns
     -------
@@ -113,7 +117,7 @@ def check_limits(
     column_key = column_key or key
     name = state.col_name(column_key)
     bad = state.ok & np.isfinite(values) & ((values < lo) | (values > hi))
-    state.reject(bad, name, f"{hint}: must be {lo:g}–{hi:g} {unit}.", state.raw(column_key))
+    state.reject(bad, name, f"{hint}: must be {lo:g}–{hi:g} {unit}.{advice}", state.raw(column_key))
     miss = state.ok & np.isnan(values)
     if not miss.any():
         return values
@@ -184,9 +188,25 @@ def _check_eirp(state: RowState, carriers: Carriers) -> np.ndarray:
     eirp = state.optional_numbers("eirp")
     power_key = next((k for k in ("tx_power", "tx_power_w") if k in state.cols), None)
     if eirp is not None or power_key is None:
-        return check_limits(state, "eirp", eirp, band_default, note)
+        return check_limits(
+            state, "eirp", eirp, band_default, note, advice=_watts_advice(state, eirp)
+        )
     eirp = _eirp_from_power(state, power_key)
     return check_limits(state, "eirp", eirp, band_default, note, column_key=power_key)
+
+
+def _watts_advice(state: RowState, eirp: np.ndarray | None) -> str:
+    """Advice for EIRP values that look like watts in a column without a unit (noted)."""
+    if eirp is None or "eirp" in state.units or not watts_like(eirp[state.ok], LIMITS["eirp"][1]):
+        return ""
+    name = state.col_name("eirp")
+    state.notes.add(
+        None,
+        name,
+        f"most values of '{name}' are above {LIMITS['eirp'][1]:g} dBm: they look like watts. "
+        "If they are, name the column 'EIRP (W)' and they are converted to dBm.",
+    )
+    return " These look like watts: name the column 'EIRP (W)' to convert them to dBm."
 
 
 def _eirp_from_power(state: RowState, power_key: str) -> np.ndarray:

@@ -22,10 +22,18 @@ RADIO_ALIASES = {
     "NR5G": "NR",
     "NRSA": "NR",
     "NRNSA": "NR",
+    "5GSA": "NR",
+    "5GNSA": "NR",
+    "5GNRSA": "NR",
+    "5GNRNSA": "NR",
+    "NSA": "NR",
     "LTE": "LTE",
     "4G": "LTE",
     "LTEA": "LTE",
     "4GLTE": "LTE",
+    "LTEADVANCED": "LTE",
+    "LTEPRO": "LTE",
+    "4GPLUS": "LTE",
     "UMTS": "UMTS",
     "3G": "UMTS",
     "WCDMA": "UMTS",
@@ -54,13 +62,19 @@ def radio_selection(radio: str | Iterable[str] | None) -> tuple[str, ...] | None
         norm = normalise_radio(item)
         if norm is None:
             raise ConfigError(
-                f"radio={item!r} is not a radio technology; use one of {', '.join(ops.RADIOS)}, "
-                "a list of them, or None for all."
+                f"[[radio]]: {item!r} is not a radio technology; use one of "
+                f"{', '.join(ops.RADIOS)} (or 5G, 5G NSA, 4G…), several of them, or every one "
+                "([[radio=all]]).",
+                option="radio",
             )
         if norm not in out:
             out.append(norm)
     if not out:
-        raise ConfigError("radio=[] selects nothing; use e.g. 'NR', ['NR', 'LTE'] or None.")
+        raise ConfigError(
+            "[[radio]]: an empty list selects nothing; give e.g. NR, or NR and LTE, or every "
+            "one ([[radio=all]]).",
+            option="radio",
+        )
     return tuple(out)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from phusong.errors import DataError, Problem
+from phusong.errors import DataError, Problem, render_message
 
 #: Columns of :attr:`ValidationReport.rejected` and :attr:`ValidationReport.notes`.
 ISSUE_COLUMNS = ("file", "row", "column", "reason", "value")
@@ -62,6 +62,10 @@ class ValidationReport:
     notes : DataFrame
         Non-fatal fixes, same columns; ``row`` is ``<NA>`` for a note about the
         whole file.
+    templates : dict
+        Reason as shown (the Python API's words) -> the reason with its option
+        references (``[[crs]]``), for the interfaces that name options their
+        own way (:meth:`problems` keeps them).
     """
 
     file: str
@@ -73,6 +77,7 @@ class ValidationReport:
     radio: tuple[str, ...] | None = ("NR",)
     rejected: pd.DataFrame = field(default_factory=_empty_issues)
     notes: pd.DataFrame = field(default_factory=_empty_issues)
+    templates: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -82,17 +87,22 @@ class ValidationReport:
     def problems(self) -> list[Problem]:
         """Return the rejected-row problems as :class:`phusong.errors.Problem` objects."""
         rej = self.rejected
-        return [
-            Problem(
-                str(f),
-                None if pd.isna(r) else int(r),
-                None if pd.isna(c) else str(c),
-                str(reason) + ("" if pd.isna(v) else f" (value: {v!r})"),
+        out = []
+        for f, r, c, reason, v in zip(
+            rej["file"], rej["row"], rej["column"], rej["reason"], rej["value"], strict=True
+        ):
+            value = "" if pd.isna(v) else f" (value: {v!r})"
+            template = self.templates.get(str(reason))
+            out.append(
+                Problem(
+                    str(f),
+                    None if pd.isna(r) else int(r),
+                    None if pd.isna(c) else str(c),
+                    str(reason) + value,
+                    None if template is None else template + value,
+                )
             )
-            for f, r, c, reason, v in zip(
-                rej["file"], rej["row"], rej["column"], rej["reason"], rej["value"], strict=True
-            )
-        ]
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """Rejections, notes and filter counts in one table.
@@ -204,6 +214,8 @@ class Issues:
 
     def __init__(self) -> None:
         self.parts: list[tuple[np.ndarray | None, str | None, Any, np.ndarray | None]] = []
+        #: Reason as shown -> reason with option references (``[[key]]``).
+        self.templates: dict[str, str] = {}
 
     def add(
         self,
@@ -251,7 +263,17 @@ class Issues:
         self.parts.append((pos, name, reasons, _values_at(values, pos)))
         return pos
 
-    def frame(self, file: str, rows: np.ndarray) -> pd.DataFrame:
+    def _rendered(self, reasons: np.ndarray) -> np.ndarray:
+        """Reasons in the API's words (see :func:`_render_reasons`)."""
+        return _render_reasons(self, np.asarray(reasons, dtype=object))
+
+    def frame(
+        self,
+        file: str,
+        rows: np.ndarray,
+        row_files: np.ndarray | None = None,
+        column_names: dict[str, dict[str, str]] | None = None,
+    ) -> pd.DataFrame:
         """Build the issues table: columns :data:`ISSUE_COLUMNS`, sorted by row.
 
         Parameters
@@ -260,6 +282,12 @@ class Issues:
             File name put in every issue.
         rows : numpy.ndarray
             1-based source row of each table row.
+        row_files : numpy.ndarray, optional
+            Source name of each table row (the sheet or zip member it came
+            from); row-level issues name it instead of ``file``.
+        column_names : dict, optional
+            Per source, column -> that source's own name for it (row-level
+            issues name the source's column).
 
         Returns
         -------
@@ -269,12 +297,27 @@ class Issues:
         """
         if not self.parts:
             return _empty_issues()
-        files, rws, cols, reasons, values = [], [], [], [], []
+        files, rws, cols, reasons, values, places = [], [], [], [], [], []
         for pos, col, rs, vals in self.parts:
+            places.append(np.full(1, -1, dtype=np.int64) if pos is None else pos)
             k = 1 if pos is None else len(pos)
-            files.append(np.full(k, file, dtype=object))
+            if pos is None or row_files is None:
+                files.append(np.full(k, file, dtype=object))
+                cols.append(np.full(k, col, dtype=object))
+            else:
+                part_files = np.asarray(row_files, dtype=object)[pos]
+                files.append(part_files)
+                names = column_names or {}
+                cols.append(
+                    np.array(
+                        [
+                            col if col is None else names.get(f, {}).get(col, col)
+                            for f in part_files
+                        ],
+                        dtype=object,
+                    )
+                )
             rws.append(np.full(1, -1, dtype=np.int64) if pos is None else rows[pos])
-            cols.append(np.full(k, col, dtype=object))
             reasons.append(np.asarray(rs, dtype=object))
             values.append(np.full(k, None, dtype=object) if vals is None else vals)
         row = np.concatenate(rws)
@@ -283,13 +326,25 @@ class Issues:
                 "file": pd.array(np.concatenate(files), dtype="string"),
                 "row": pd.array(np.where(row < 0, 0, row), dtype="Int64"),
                 "column": pd.array(np.concatenate(cols), dtype="string"),
-                "reason": pd.array(np.concatenate(reasons), dtype="string"),
+                "reason": pd.array(self._rendered(np.concatenate(reasons)), dtype="string"),
                 "value": pd.Series(np.concatenate(values)).astype("string").array,
             }
         )
         out.loc[row < 0, "row"] = pd.NA
-        order = np.lexsort((np.arange(len(out)), np.where(row < 0, -1, row)))
+        # Several sources: table position orders rows within and across them.
+        key = np.where(row < 0, -1, row) if row_files is None else np.concatenate(places)
+        order = np.lexsort((np.arange(len(out)), key))
         return out.iloc[order].reset_index(drop=True)
+
+
+def _render_reasons(issues: Issues, reasons: np.ndarray) -> np.ndarray:
+    """Reasons in the API's words; remembers the templates of those with option references."""
+    out = reasons.copy()
+    for text in {r for r in reasons if isinstance(r, str) and "[[" in r}:
+        shown = render_message(text)
+        issues.templates[shown] = text
+        out[reasons == text] = shown
+    return out
 
 
 def _values_at(values: pd.Series | np.ndarray | None, pos: np.ndarray) -> np.ndarray | None:

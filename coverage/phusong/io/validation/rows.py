@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from phusong.io.validation.columns import HINTS
+from phusong.io.validation.columns import CANONICAL_UNITS, HINTS
 from phusong.io.validation.report import Issues
+from phusong.io.validation.units import conversion_for
 from phusong.io.validation.values import parse_numbers
 
 
@@ -47,6 +48,14 @@ class RowState:
         Rows rejected before the radio filter.
     filtered : dict
         Radio technology -> rows left out by the radio filter.
+    units : dict
+        Field -> unit its header declares (:func:`recognise_columns`); the
+        values are converted to the canonical unit by :meth:`numbers`.
+    row_files : numpy.ndarray or None
+        Source name of each row when the table joins several sources (the
+        sheets of a workbook, the tables of a zip); ``None``: all ``source``.
+    column_names : dict
+        Per source, the table's column -> that source's name for it.
     """
 
     source: str
@@ -59,6 +68,10 @@ class RowState:
     notes: Issues = field(default_factory=Issues)
     rejected_before_filter: int = 0
     filtered: dict[str, int] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    row_files: np.ndarray | None = None
+    unit_noted: set[str] = field(default_factory=set)
+    column_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def start(
@@ -68,10 +81,17 @@ class RowState:
         rows: np.ndarray,
         source: str,
         file_notes: Iterable[str] = (),
+        *,
+        units: dict[str, str] | None = None,
+        row_files: np.ndarray | None = None,
+        column_names: dict[str, dict[str, str]] | None = None,
     ) -> RowState:
         """Every row accepted, the reader's whole-file notes recorded."""
         n = len(table)
         state = cls(source, table, cols, rows, np.ones(n, dtype=bool), np.ones(n, dtype=bool))
+        state.units = dict(units or {})
+        state.row_files = row_files
+        state.column_names = dict(column_names or {})
         for text in file_notes:
             state.notes.add(None, None, text)
         return state
@@ -130,7 +150,44 @@ class RowState:
                 f"{commas} value(s) written with a decimal comma (e.g. '105,85') were read "
                 "with a decimal point.",
             )
-        return values
+        return self.in_canonical_unit(key, values)
+
+    def in_canonical_unit(self, key: str, values: np.ndarray) -> np.ndarray:
+        """Convert values of field ``key`` from the unit its header declares (noted once).
+
+        Values that cannot be converted (a power of 0 W or less) are rejected;
+        a header unit the field cannot have is noted and ignored.
+        """
+        unit, name = self.units.get(key), self.col_name(key)
+        first = key not in self.unit_noted
+        self.unit_noted.add(key)
+        try:
+            conversion = conversion_for(key, unit)
+        except KeyError:
+            if first:
+                self.notes.add(
+                    None,
+                    name,
+                    f"unit '{unit}' is not a unit of the {HINTS.get(key, key)}; the values are "
+                    f"taken as {CANONICAL_UNITS[key]}. Fix the header if that is wrong.",
+                )
+            return values
+        if conversion is None:
+            return values
+        if conversion.positive:
+            self.reject(
+                self.ok & (values <= 0),
+                name,
+                f"a power in {unit} must be positive to be converted to {CANONICAL_UNITS[key]}.",
+                self.raw(key),
+            )
+        if first:
+            self.notes.add(
+                None,
+                name,
+                f"values in {unit} converted to {CANONICAL_UNITS[key]} ({conversion.formula}).",
+            )
+        return conversion.apply(values)
 
     def optional_numbers(self, key: str) -> np.ndarray | None:
         """:meth:`numbers`, or ``None`` when the table has no column for ``key``."""
