@@ -3,7 +3,7 @@
 Run as a script::
 
     python benchmarks/bench_country.py [--scale 0.1] [--resolution 50] [--tile-px 1024]
-                                       [--workers 1,2] [--model uma_nlos]
+                                       [--workers 1,2] [--model uma_nlos] [--repeats 3]
 
 What it builds (all SYNTHETIC, seeded):
 
@@ -16,10 +16,13 @@ What it builds (all SYNTHETIC, seeded):
   them; operators/bands as auctioned (Viettel n41 2.6 GHz, VinaPhone n78
   3.75 GHz, MobiFone n77 3.85 GHz; 100 MHz, 63 dBm EIRP, 25–40 m masts).
 
-What it measures, in this process, for each worker count (default 1 then 2):
+What it measures, in this process, for each worker count (default 1 then 2),
+repeated ``--repeats`` times *interleaved* (1, 2, 1, 2, …) and reported as
+**medians** with the load average before each run:
 :func:`phusong.raster.distributed.ward_coverage_tiled` (the raster is never
 assembled) on a fresh ``LocalCluster(n_workers=N, threads_per_worker=1)``:
-wall time (cluster start excluded, shown apart), the peak RSS of each worker
+wall time (cluster start and the workers' loading of the compiled kernel
+excluded, shown apart), the peak RSS of each worker
 process (``getrusage(RUSAGE_SELF).ru_maxrss`` read in the worker after the
 run: the true high-water mark, imports and the cell table included), the
 client's peak RSS, and the speed-up of N workers over 1 worker (the baseline,
@@ -34,6 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import sys
 import time
 
@@ -47,6 +51,7 @@ from phusong.geo import equal_area_crs
 from phusong.propagation import LinkBudget
 from phusong.raster.distributed import dask_client, ward_coverage_tiled
 from phusong.raster.grid import GridSpec
+from phusong.raster.kernel import warm_up_compiled
 from phusong.schema import ANY_OPERATOR, WGS84
 
 FULL_AREA_KM2 = 330_000.0
@@ -157,8 +162,11 @@ def run(wards, sites, grid, args, n_workers: int) -> dict:
     t0 = time.perf_counter()
     with dask_client(n_workers, memory_limit=args.memory_limit) as client:
         started = time.perf_counter() - t0
-        # Import the library on every worker first, so the timing is the work.
+        # Import the library and load the compiled kernel on every worker first,
+        # so that the timing is the work (the load is reported apart).
         client.run(lambda: __import__("phusong.raster.distributed"))
+        warm = client.run(warm_up_compiled)
+        started = time.perf_counter() - t0
         stats: dict = {}
         done = [0.0]
 
@@ -178,6 +186,7 @@ def run(wards, sites, grid, args, n_workers: int) -> dict:
         peaks = client.run(_worker_peak_rss_mb)
     return {
         "workers": n_workers,
+        "warm_s": max(warm.values()),
         "start_s": started,
         "seconds": seconds,
         "worker_peak_mb": sorted(peaks.values()),
@@ -194,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", default="1,2", help="worker counts, the first is the baseline")
     p.add_argument("--model", default="uma_nlos")
     p.add_argument("--memory-limit", default="4GiB", help="per-worker limit of the local cluster")
+    p.add_argument("--repeats", type=int, default=3, help="interleaved repeats (medians)")
     args = p.parse_args(argv)
 
     t = time.perf_counter()
@@ -208,21 +218,36 @@ def main(argv: list[str] | None = None) -> None:
         flush=True,
     )
     counts = [int(c) for c in args.workers.split(",") if c.strip()]
+    runs: dict[int, list[dict]] = {n: [] for n in counts}
+    for rep in range(args.repeats):
+        for n in counts:
+            load = os.getloadavg()[0]
+            r = run(wards, sites, grid, args, n)
+            r["load"] = load
+            runs[n].append(r)
+            s = r["stats"]
+            print(
+                f"  repeat {rep + 1}, {n} worker(s): {r['seconds']:.1f} s (load before {load:.1f}; "
+                f"cluster start {r['start_s']:.1f} s incl. kernel load {r['warm_s']:.1f} s), "
+                f"{s['tiles']} tiles, {s['tiles_skipped']} skipped, "
+                f"{s['evaluations'] / 1e9:.2f} G evaluations; tasks {s['task_seconds']:.1f} s wall, "
+                f"{s['task_cpu_seconds']:.1f} s CPU; peak RSS per worker: "
+                f"{', '.join(f'{m:.0f} MB' for m in r['worker_peak_mb'])}",
+                flush=True,
+            )
     results = []
+    print(f"\nmedians of {args.repeats} interleaved repeats:")
     for n in counts:
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"  {n} worker(s) (load average before: {load}):", flush=True)
-        r = run(wards, sites, grid, args, n)
-        results.append(r)
-        s = r["stats"]
+        rs = runs[n]
+        med = {
+            "seconds": statistics.median(r["seconds"] for r in rs),
+            "load": statistics.median(r["load"] for r in rs),
+            "cpu": statistics.median(r["stats"]["task_cpu_seconds"] for r in rs),
+        }
+        results.append({**rs[0], "seconds": med["seconds"], "median": med})
         print(
-            f"  {n} worker(s): {r['seconds']:.1f} s (cluster start {r['start_s']:.1f} s), "
-            f"{s['tiles']} tiles computed, {s['tiles_skipped']} skipped (no commune), "
-            f"{s['evaluations'] / 1e9:.2f} G cell-pixel evaluations; tasks: "
-            f"{s['task_seconds']:.1f} s wall, {s['task_cpu_seconds']:.1f} s CPU in total "
-            f"(CPU obtained: {s['task_cpu_seconds'] / (r['seconds'] * n):.0%} of {n} core(s)); "
-            f"peak RSS per worker: {', '.join(f'{m:.0f} MB' for m in r['worker_peak_mb'])}",
-            flush=True,
+            f"  {n} worker(s): {med['seconds']:.1f} s wall, tasks {med['cpu']:.1f} s CPU, "
+            f"load average before {med['load']:.1f} on {os.cpu_count()} CPUs"
         )
     base = results[0]
     any_base = base["table"][base["table"]["operator"] == ANY_OPERATOR]
@@ -239,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
             f"speed-up {r['workers']} vs {base['workers']} worker(s): "
             f"{base['seconds'] / r['seconds']:.2f}× wall clock (tables differ by at most "
             f"{diff:.2g} points); speed-up implied by task CPU time: "
-            f"{base['stats']['task_cpu_seconds'] / r['stats']['task_cpu_seconds'] * r['workers'] / base['workers']:.2f}× "
+            f"{base['median']['cpu'] / r['median']['cpu'] * r['workers'] / base['workers']:.2f}× "
             "if every worker had a free core"
         )
     print(

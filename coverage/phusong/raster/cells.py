@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,13 @@ from rasterio.windows import Window
 
 from phusong import propagation as prop
 from phusong.errors import ConfigError, DataError, Problem
-from phusong.raster.spec import FOOTPRINT_MODELS, GridSpec, TileParams
+from phusong.raster.cellmodel import (
+    FOOTPRINT_CODE,
+    MIN_PL_SLOPE_DB_PER_DECADE,
+    cell_reach_m,
+    model_code,
+)
+from phusong.raster.spec import ENGINES, FOOTPRINT_MODELS, GridSpec, TileParams
 from phusong.schema import WGS84
 from phusong.vector.footprints import DEFAULT_SECTOR_WIDTH_DEG
 
@@ -94,6 +100,16 @@ class CellArrays:
         Operator layers.
     carriers_mhz : ndarray
         Distinct carrier frequencies [MHz].
+    model_code : ndarray
+        int8 path-loss model of each cell (:data:`phusong.raster.cellmodel.MODEL_CODES`;
+        −1 for the footprint models).
+    pl_offset_db, pl_slope_db_per_decade : ndarray
+        Calibration: ``offset + slope · log10(d3D / 1 km)`` is added to the
+        path loss [dB], [dB/decade].
+    indoor_loss_db : ndarray
+        O2I building-entry loss + indoor margin [dB] (the indoor layer).
+    on_air_day : ndarray
+        On-air date [days since 1970-01-01]; −inf when on air from the start.
     """
 
     x_m: np.ndarray
@@ -119,6 +135,11 @@ class CellArrays:
     cell_operator: np.ndarray
     operators: tuple[str, ...]
     carriers_mhz: np.ndarray
+    model_code: np.ndarray
+    pl_offset_db: np.ndarray
+    pl_slope_db_per_decade: np.ndarray
+    indoor_loss_db: np.ndarray
+    on_air_day: np.ndarray
     _tree: list = field(default_factory=list, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -193,6 +214,11 @@ class CellArrays:
             cell_operator=cols["operator"],
             operators=layers,
             carriers_mhz=np.asarray(radio["carriers_mhz"], dtype="float64"),
+            model_code=radio["model_code"],
+            pl_offset_db=cols["pl_offset"],
+            pl_slope_db_per_decade=cols["pl_slope"],
+            indoor_loss_db=cols["o2i"] + cols["indoor_margin"],
+            on_air_day=cols["on_air_day"],
         )
 
     def query(self, window: Window) -> np.ndarray:
@@ -227,7 +253,8 @@ class CellArrays:
             for name in (
                 "x_m", "y_m", "h_bs_m", "azimuth_deg", "beamwidth_deg", "tilt_deg", "frequency_ghz",
                 "base_dbm", "range_m", "reach_m", "box", "cell_index", "site_index", "operator_index",
-                "carrier_index", "loc_index", "cell_ids", "cell_operator",
+                "carrier_index", "loc_index", "cell_ids", "cell_operator", "model_code",
+                "pl_offset_db", "pl_slope_db_per_decade", "indoor_loss_db", "on_air_day",
             )
         }  # fmt: skip
         return CellArrays(
@@ -289,10 +316,79 @@ def _cell_columns(
         cols["eirp"] = _numeric(sites, "eirp_dbm")
         cols["f_mhz"] = _numeric(sites, "frequency_mhz")
         cols["bw_mhz"] = np.where(np.isfinite(bw_mhz), bw_mhz, fallback)
+    cols.update(_cell_options(sites, params))
     _check_values(cols, _source_rows(sites), params.footprint, link_budget)
     _fill_antenna_defaults(cols, params.footprint)
     cols.update(_identifiers(sites))
     return cols
+
+
+#: Optional per-cell columns of the site table that the raster engine reads
+#: (path-loss models), and what an absent column or an empty value means (the
+#: neutral value: the run's own figure). Another step (scenario, calibration,
+#: indoor model, rollout dates) adds them; :func:`prepare_cells` uses them.
+CELL_OPTION_COLUMNS: dict[str, str] = {
+    "path_loss_model": "path-loss model of the cell (a name of PATH_LOSS_MODELS or a short "
+    "name); empty: the run's model",
+    "shadow_margin_db": "shadow-fading margin [dB]; empty: σ of the cell's model × Φ⁻¹(reliability)",
+    "receiver_loss_db": "body loss − UE antenna gain [dB]; empty: 0",
+    "extra_loss_db": "other loss (+) or gain (−) [dB]; empty: 0",
+    "pl_offset_db": "calibration offset added to the path loss [dB]; empty: 0",
+    "pl_slope_db_per_decade": "calibration slope × log10(d3D / 1 km) added to the path loss "
+    "[dB/decade]; empty: 0",
+    "o2i_loss_db": "O2I building-entry loss [dB] (indoor layer; present → indoor layer on)",
+    "indoor_margin_db": "extra margin of indoor users [dB] (indoor layer); empty: 0",
+    "on_air": "on-air date (datetime; present → rollout-date layer on); empty: from the start",
+    "on_air_day": "on-air date [days since 1970-01-01], used when 'on_air' is absent",
+}
+
+
+def _cell_options(sites: pd.DataFrame, params: TileParams) -> dict[str, np.ndarray]:
+    """Read the optional per-cell columns (:data:`CELL_OPTION_COLUMNS`), neutral where absent.
+
+    Keys: ``model`` (object, None = the run's model), ``margin`` (NaN = the
+    link budget's), ``extra`` (receiver + other losses), ``pl_offset``,
+    ``pl_slope``, ``o2i``, ``indoor_margin`` [dB] and ``on_air_day`` [days].
+    """
+    n = len(sites)
+    models = np.full(n, None, dtype=object)
+    if "path_loss_model" in sites.columns and not params.footprint:
+        text = sites["path_loss_model"].astype("string").str.strip()
+        models = np.array([None if pd.isna(v) or v == "" else str(v) for v in text], dtype=object)
+    return {
+        "model": models,
+        "margin": _numeric(sites, "shadow_margin_db"),
+        "extra": np.nan_to_num(_numeric(sites, "receiver_loss_db"), nan=0.0)
+        + np.nan_to_num(_numeric(sites, "extra_loss_db"), nan=0.0),
+        "pl_offset": np.nan_to_num(_numeric(sites, "pl_offset_db"), nan=0.0),
+        "pl_slope": np.nan_to_num(_numeric(sites, "pl_slope_db_per_decade"), nan=0.0),
+        "o2i": np.nan_to_num(_numeric(sites, "o2i_loss_db"), nan=0.0),
+        "indoor_margin": np.nan_to_num(_numeric(sites, "indoor_margin_db"), nan=0.0),
+        "on_air_day": _on_air_day(sites),
+    }
+
+
+def _on_air_day(sites: pd.DataFrame) -> np.ndarray:
+    """On-air date per cell [days since 1970-01-01], −inf when unknown or absent."""
+    if "on_air" in sites.columns:
+        when = pd.to_datetime(sites["on_air"], errors="coerce")
+        if getattr(when.dt, "tz", None) is not None:
+            when = when.dt.tz_localize(None)
+        days = (when - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+        out = days.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        out = _numeric(sites, "on_air_day")
+    return np.where(np.isfinite(out), out, -np.inf)
+
+
+def indoor_requested(sites: pd.DataFrame) -> bool:
+    """Whether the site table asks for the indoor layer (an O2I or indoor-margin column)."""
+    return "o2i_loss_db" in sites.columns or "indoor_margin_db" in sites.columns
+
+
+def dates_requested(sites: pd.DataFrame) -> bool:
+    """Whether the site table carries on-air dates (``on_air`` or ``on_air_day``)."""
+    return "on_air" in sites.columns or "on_air_day" in sites.columns
 
 
 def _require_columns(sites: pd.DataFrame, params: TileParams) -> None:
@@ -357,6 +453,22 @@ def _check_values(
             np.isin(bw_mhz, list(table)),
             f"bandwidth must be an NR channel bandwidth at {scs:g} kHz SCS "
             f"({', '.join(map(str, table))} MHz)",
+        )
+        known = set(prop.PATH_LOSS_MODELS) | set(prop.MODEL_ALIASES)
+        models = cols["model"]
+        check(
+            models,
+            "path_loss_model",
+            np.array([m is None or m in known for m in models], dtype=bool),
+            f"path-loss model must be one of {', '.join(prop.PATH_LOSS_MODELS)}",
+        )
+        slope = cols["pl_slope"]
+        check(
+            slope,
+            "pl_slope_db_per_decade",
+            slope >= MIN_PL_SLOPE_DB_PER_DECADE,
+            f"calibration slope must be at least {MIN_PL_SLOPE_DB_PER_DECADE:g} dB/decade "
+            "(the calibrated path loss must grow with distance)",
         )
     sectored = np.isfinite(az)
     check(
@@ -470,21 +582,21 @@ def _radio_arrays(
             "reach_m": rng.copy(),
             "carriers_mhz": np.array([0.0]),
             "carrier_index": np.zeros(n, dtype="int32"),
+            "model_code": np.full(n, FOOTPRINT_CODE, dtype="int8"),
         }
     eirp, f_mhz, height = cols["eirp"], cols["f_mhz"], cols["height"]
     f_ghz = f_mhz / 1000.0
     n_rb = np.asarray(prop.n_rb_for(cols["bw_mhz"], scs_khz=_scs_khz(link_budget)), dtype="float64")
-    extra = float(link_budget.extra_loss_db(params.model))
+    code = np.array(
+        [model_code(m if m is not None else params.model) for m in cols["model"]], dtype="int8"
+    )
+    extra = _cell_extra_loss_db(code, cols, link_budget)
     base = np.asarray(prop.rsrp_dbm(eirp, 0.0, n_rb, extra_loss_db=extra), dtype="float64")
-    model = cast("prop.ModelName", params.model)
 
     def boresight_range(level_dbm: float) -> np.ndarray:
-        return np.asarray(
-            prop.max_range_m(
-                eirp, f_ghz, model=model, h_bs_m=height, h_ut_m=params.h_ut_m, n_rb=n_rb,
-                threshold_dbm=level_dbm, extra_loss_db=extra,
-            ),
-            dtype="float64",
+        return cell_reach_m(
+            base - level_dbm, code, f_ghz, height, params.h_ut_m, cols["pl_offset"],
+            cols["pl_slope"],
         )  # fmt: skip
 
     reach = boresight_range(params.floor_dbm)
@@ -499,7 +611,29 @@ def _radio_arrays(
         "reach_m": reach,
         "carriers_mhz": carriers,
         "carrier_index": carrier_index.astype("int32"),
+        "model_code": code,
     }
+
+
+def _cell_extra_loss_db(
+    code: np.ndarray, cols: dict[str, np.ndarray], link_budget: Any
+) -> np.ndarray:
+    """Losses beyond path loss and antenna per cell [dB].
+
+    The link budget's indoor and other losses, the shadow margin (the cell's
+    own ``shadow_margin_db`` where given, else σ of the cell's model ×
+    Φ⁻¹(reliability)) and the cell's receiver and extra losses.
+    """
+    extra = np.zeros(code.size)
+    margin = np.zeros(code.size)
+    for value in np.unique(code):
+        name = prop.PATH_LOSS_MODELS[int(value)]
+        sel = code == value
+        margin[sel] = float(link_budget.margin_db(name))
+        extra[sel] = float(link_budget.extra_loss_db(name)) - margin[sel]
+    given = np.isfinite(cols["margin"])
+    margin = np.where(given, cols["margin"], margin)
+    return extra + margin + cols["extra"]
 
 
 def _scs_khz(link_budget: Any) -> float:
@@ -561,15 +695,29 @@ def _union_boxes(box: np.ndarray, group: np.ndarray) -> np.ndarray:
 
 
 def _link_params(
-    model: str, link_budget: Any, n_operators: int, n_carriers: int, margin_db: float
+    model: str,
+    link_budget: Any,
+    n_operators: int,
+    n_carriers: int,
+    margin_db: float,
+    **options: Any,
 ) -> TileParams:
-    """Run constants from the link budget (threshold, floor, UE height, noise)."""
+    """Run constants from the link budget (threshold, floor, UE height, noise).
+
+    The evaluation floor is the lower of ``threshold − margin_db`` and the
+    noise power per resource element, so that every co-channel interferer
+    down to the noise floor counts in the SINR (footprint models: the
+    threshold, unused).
+    """
     threshold = float(getattr(link_budget, "threshold_dbm", -110.0))
     noise = float(link_budget.noise_per_re_dbm)
+    floor = threshold - float(margin_db)
+    if model not in FOOTPRINT_MODELS:
+        floor = min(floor, noise)
     return TileParams(
         model=model,
         threshold_dbm=threshold,
-        floor_dbm=threshold - float(margin_db),
+        floor_dbm=floor,
         h_ut_m=float(getattr(link_budget, "h_ut_m", 1.5)),
         noise_dbm=noise,
         vertical_beamwidth_deg=float(
@@ -577,6 +725,7 @@ def _link_params(
         ),
         n_operators=n_operators,
         n_carriers=n_carriers,
+        **options,
     )
 
 
@@ -590,6 +739,33 @@ def _resolve_model(model: str) -> str:
         raise ConfigError(f"{exc} Footprint models: {', '.join(FOOTPRINT_MODELS)}.") from exc
 
 
+def _engine_options(
+    sites: pd.DataFrame,
+    model: str,
+    engine: str,
+    sinr_min_db: float | None,
+    terrain: Any,
+) -> dict[str, Any]:
+    """Check the engine options; refuse those that do not apply to a footprint model."""
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: unknown value {engine!r}; choose one of {', '.join(ENGINES)}.")
+    if sinr_min_db is not None and not np.isfinite(sinr_min_db):
+        raise ConfigError(f"sinr_min_db must be a number of dB or None, not {sinr_min_db!r}.")
+    footprint = model in FOOTPRINT_MODELS
+    if footprint and (sinr_min_db is not None or terrain is not None):
+        raise ConfigError(
+            f"sinr_min_db and terrain apply to path-loss models only, not to {model!r}; "
+            "leave them unset or choose a path-loss model."
+        )
+    return {
+        "engine": engine,
+        "sinr_min_db": None if sinr_min_db is None else float(sinr_min_db),
+        "indoor": (not footprint) and indoor_requested(sites),
+        "dated": (not footprint) and dates_requested(sites),
+        "terrain": terrain,
+    }
+
+
 def prepare_cells(
     sites: pd.DataFrame,
     grid: GridSpec,
@@ -598,6 +774,9 @@ def prepare_cells(
     link_budget: Any = None,
     operators: Sequence[str] | None = None,
     interference_margin_db: float = DEFAULT_INTERFERENCE_MARGIN_DB,
+    engine: str = "fast",
+    sinr_min_db: float | None = None,
+    terrain: Any = None,
 ) -> tuple[CellArrays, TileParams]:
     """Cell arrays and run constants of a run: the first step of every raster backend.
 
@@ -608,18 +787,27 @@ def prepare_cells(
     Parameters
     ----------
     sites : DataFrame
-        Canonical site table, one row per cell (:data:`phusong.schema.SITE_COLUMNS`).
+        Canonical site table, one row per cell (:data:`phusong.schema.SITE_COLUMNS`),
+        with any of the optional per-cell columns of :data:`CELL_OPTION_COLUMNS`.
     grid : GridSpec
         The grid.
     model : str
         Path-loss model of :func:`phusong.propagation.path_loss_db`, or
-        ``"disc"`` / ``"sector"``.
+        ``"disc"`` / ``"sector"``. Cells with a ``path_loss_model`` of their
+        own use theirs.
     link_budget : phusong.propagation.LinkBudget, optional
         Default ``LinkBudget()``.
     operators : sequence of str, optional
         Operator layers (default: every operator in the table).
     interference_margin_db : float
-        Evaluation depth below the threshold [dB] (0 for the footprint models).
+        Evaluation depth below the threshold [dB] (0 for the footprint models);
+        the evaluation floor is never above the noise floor.
+    engine : {"fast", "reference"}
+        Tile engine (:class:`phusong.raster.spec.TileParams`).
+    sinr_min_db : float, optional
+        SINR criterion of coverage [dB] (path-loss models).
+    terrain : TerrainLoss, optional
+        Per-site extra loss windows (path-loss models).
 
     Returns
     -------
@@ -628,7 +816,8 @@ def prepare_cells(
     Raises
     ------
     ConfigError
-        Unknown model, or a negative interference margin.
+        Unknown model or engine, a negative interference margin, or an option
+        that does not apply to the model.
     DataError
         Unusable site rows (all listed).
     """
@@ -637,16 +826,22 @@ def prepare_cells(
         link_budget = prop.LinkBudget()
     if not (interference_margin_db >= 0):
         raise ConfigError(f"interference_margin_db must be ≥ 0, not {interference_margin_db!r}.")
+    options = _engine_options(sites, model, engine, sinr_min_db, terrain)
     margin = 0.0 if model in FOOTPRINT_MODELS else float(interference_margin_db)
-    pre = _link_params(model, link_budget, 0, 1, margin)
+    pre = _link_params(model, link_budget, 0, 1, margin, **options)
     cells = CellArrays.from_sites(sites, grid, pre, link_budget=link_budget, operators=operators)
     n_carriers = max(len(cells.carriers_mhz), 1)
-    return cells, _link_params(model, link_budget, len(cells.operators), n_carriers, margin)
+    return cells, _link_params(
+        model, link_budget, len(cells.operators), n_carriers, margin, **options
+    )
 
 
 __all__ = [
+    "CELL_OPTION_COLUMNS",
     "DEFAULT_HEIGHT_M",
     "DEFAULT_INTERFERENCE_MARGIN_DB",
     "CellArrays",
+    "dates_requested",
+    "indoor_requested",
     "prepare_cells",
 ]

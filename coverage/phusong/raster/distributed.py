@@ -32,9 +32,8 @@ function; ``"processes"`` or an int ``N`` makes a
 cluster (and leaves it running).
 
 Memory per worker (one thread per worker) is bounded by the tile, not by the
-area: about ``tile_px² × (16 + 8 n_carriers + 8 n_operators)`` bytes for the
-grid engine's accumulators and the server classes (64 B/px measured with 3
-operators on 3 carriers: 67 MB for a 1024-pixel tile), plus the cell table
+area: about ``tile_px² × (30 + 4 n_carriers + 14 n_operators)`` bytes for the
+grid engine's accumulators, its scratch and the server classes, plus the cell table
 (sent once per worker, ~0.5 kB per cell) and the interpreter with its
 libraries (~300 MB). ``docs/cluster.md`` has the sizing and measured peaks.
 """
@@ -316,6 +315,9 @@ def compute_grid_distributed(
     operators: Sequence[str] | None = None,
     progress: Callable[[float], Any] | None = None,
     interference_margin_db: float = DEFAULT_INTERFERENCE_MARGIN_DB,
+    engine: str = "fast",
+    sinr_min_db: float | None = None,
+    terrain: Any = None,
 ) -> GridResult:
     """:func:`phusong.raster.grid.compute_grid`, with the tiles computed by Dask workers.
 
@@ -345,6 +347,9 @@ def compute_grid_distributed(
         Called with the fraction of tiles done.
     interference_margin_db : float
         As for :func:`~phusong.raster.grid.compute_grid` [dB].
+    engine, sinr_min_db, terrain
+        As for :func:`~phusong.raster.grid.compute_grid` (``terrain`` must be
+        picklable: it is sent to the workers).
 
     Returns
     -------
@@ -361,7 +366,8 @@ def compute_grid_distributed(
     tile_px = positive_int(tile_px, "tile_px")
     cells, params = prepare_cells(
         sites, grid, model=model, link_budget=link_budget, operators=operators,
-        interference_margin_db=interference_margin_db,
+        interference_margin_db=interference_margin_db, engine=engine, sinr_min_db=sinr_min_db,
+        terrain=terrain,
     )  # fmt: skip
     result = GridResult.allocate(grid, cells, params)
     windows = list(grid.tiles(tile_px))
@@ -631,6 +637,8 @@ def ward_coverage_tiled(
     progress: Callable[[float], Any] | None = None,
     interference_margin_db: float = DEFAULT_INTERFERENCE_MARGIN_DB,
     stats: dict[str, Any] | None = None,
+    engine: str = "fast",
+    terrain: Any = None,
 ) -> pd.DataFrame:
     """Per-ward coverage computed tile by tile, never assembling the raster.
 
@@ -664,6 +672,9 @@ def ward_coverage_tiled(
         Filled with ``seconds``, ``tiles`` (computed), ``tiles_skipped`` (no
         ward), ``cells``, ``evaluations``, ``workers``, ``task_seconds`` and
         ``task_cpu_seconds`` (summed over tasks: wall and CPU time).
+    engine, terrain
+        As for :func:`phusong.raster.grid.compute_grid` (no SINR criterion:
+        server counts here are by RSRP).
 
     Returns
     -------
@@ -690,7 +701,7 @@ def ward_coverage_tiled(
     tile_px = positive_int(tile_px, "tile_px")
     cells, params = prepare_cells(
         sites, grid, model=model, link_budget=link_budget, operators=operators,
-        interference_margin_db=interference_margin_db,
+        interference_margin_db=interference_margin_db, engine=engine, terrain=terrain,
     )  # fmt: skip
     groups = [ANY_OPERATOR, *cells.operators]
     geoms = np.asarray(wards.geometry.to_crs(grid.crs).to_numpy(), dtype=object)

@@ -26,6 +26,8 @@ from phusong.geo import equal_area_crs
 
 #: Footprint models: a pixel is served when its centre lies in the disc / wedge.
 FOOTPRINT_MODELS = ("disc", "sector")
+#: Tile engines: the compiled kernel and the numpy reference path.
+ENGINES = ("fast", "reference")
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,9 @@ class TileParams:
         Service threshold on SS-RSRP [dBm] (ignored by footprint models).
     floor_dbm : float
         Evaluation floor [dBm]: cells are evaluated, and add interference, where
-        their RSRP is at least this (``threshold − interference margin``).
+        their RSRP is at least this: the lower of ``threshold − interference
+        margin`` and the noise power per resource element (every interferer
+        down to the noise floor counts in the SINR).
     h_ut_m : float
         User-terminal height [m].
     noise_dbm : float
@@ -234,6 +238,19 @@ class TileParams:
         Number of per-operator layers.
     n_carriers : int
         Number of distinct carrier frequencies (co-channel interference groups).
+    engine : {"fast", "reference"}
+        ``"fast"``: the compiled kernel (:mod:`phusong.raster.compiled`);
+        ``"reference"``: the plain numpy path it is tested against (footprint
+        models always take it).
+    sinr_min_db : float or None
+        Coverage also needs the best server's SINR ≥ this [dB]; None: no
+        SINR criterion.
+    indoor : bool
+        Keep the indoor layers (best RSRP − O2I − indoor margin, indoor servers).
+    dated : bool
+        Keep the earliest on-air date of the cells serving each pixel.
+    terrain : TerrainLoss or None
+        Per-site extra loss windows (:class:`phusong.raster.kernel.TerrainLoss`).
     """
 
     model: str
@@ -244,11 +261,21 @@ class TileParams:
     vertical_beamwidth_deg: float
     n_operators: int
     n_carriers: int
+    engine: str = "fast"
+    sinr_min_db: float | None = None
+    indoor: bool = False
+    dated: bool = False
+    terrain: Any = None
 
     @property
     def footprint(self) -> bool:
         """True for the footprint models (no RSRP, no SINR)."""
         return self.model in FOOTPRINT_MODELS
 
+    @property
+    def compiled(self) -> bool:
+        """Whether tiles run on the compiled kernel (fast engine, path-loss model)."""
+        return self.engine == "fast" and not self.footprint
 
-__all__ = ["FOOTPRINT_MODELS", "GridSpec", "TileParams", "positive_int"]
+
+__all__ = ["ENGINES", "FOOTPRINT_MODELS", "GridSpec", "TileParams", "positive_int"]

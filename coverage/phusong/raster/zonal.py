@@ -165,16 +165,44 @@ def ward_coverage_raster(
 
 @dataclass
 class _ZonalSums:
-    """exactextract's per-ward statistics of the server-class layers, and the people."""
+    """Per-ward sums of the server-class layers inside the grid, and the people."""
 
-    #: Indexed by ward position; one column per layer and statistic (:func:`_layer_column`).
-    stats: pd.DataFrame
+    #: ``(n, n_layers, 4)`` area of each class inside the grid [m²].
+    class_m2: np.ndarray
+    #: ``(n, n_layers, 4)`` people of each class (population raster only).
+    class_people: np.ndarray | None
     #: People per ward: the official figure, or the raster's sum over the ward.
     ward_pop: np.ndarray
     #: People per grid pixel (population raster only).
     people: np.ndarray | None
     #: ``"raster:<name>"`` or ``"uniform:official"``.
     source: str
+
+
+#: Wards handed to exactextract at a time (bounds the memory of the pixel lists).
+_WARDS_PER_CALL = 16
+
+
+def _ward_pixels(geoms: np.ndarray, grid: GridSpec) -> Any:
+    """Yield ``(ward positions, flat pixel indices, coverage fractions)`` for chunks of wards.
+
+    exactextract's ``cell_id`` and ``coverage``: every pixel a ward touches,
+    with the exact fraction of the pixel inside it.
+    """
+    src = _source(np.zeros(grid.shape, dtype="uint8"), grid, "grid")
+    for start in range(0, len(geoms), _WARDS_PER_CALL):
+        pos = np.arange(start, min(start + _WARDS_PER_CALL, len(geoms)))
+        features = gpd.GeoDataFrame({"_i": pos}, geometry=geoms[pos], crs=grid.crs)
+        res = exactextract.exact_extract(
+            src, features, ["cell_id", "coverage"], output="pandas", include_cols=["_i"]
+        )
+        ids = [np.asarray(a, dtype="int64") for a in res["cell_id"]]
+        lengths = np.array([a.size for a in ids], dtype="int64")
+        if not lengths.sum():
+            continue
+        ward = np.repeat(res["_i"].to_numpy(dtype="int64"), lengths)
+        cov = np.concatenate([np.asarray(a, dtype="float64") for a in res["coverage"]])
+        yield ward, np.concatenate(ids), cov
 
 
 def _zonal_sums(
@@ -184,39 +212,44 @@ def _zonal_sums(
     layers: list[np.ndarray],
     population_raster: Any,
 ) -> _ZonalSums:
-    """Class fractions of every ward in every layer (count, unique, frac[, weighted_frac])."""
-    n = len(geoms)
-    sources = [_source(_classes(arr), grid, f"L{j}") for j, arr in enumerate(layers)]
-    features = gpd.GeoDataFrame({"_i": np.arange(n)}, geometry=geoms, crs=grid.crs)
-    people = None
+    """Area (and people) of every ward in every redundancy class of every layer, inside the grid.
+
+    One exactextract pass gives each ward's pixels and their exact coverage
+    fractions c_p; the class sums are then ``Σ c_p A`` (and ``Σ c_p P_p``)
+    per class, by :func:`numpy.bincount`, for every layer at once.
+    """
+    n, n_layers, n_cls = len(geoms), len(layers), len(_CLASSES)
+    classes = [_classes(arr).ravel() for arr in layers]
+    people = source = None
     if population_raster is not None:
         people, source = population_on_grid(population_raster, grid)
-        weights = _source(people, grid, "pop")
-        stats = exactextract.exact_extract(
-            sources, features, ["count", "unique", "frac", "weighted_frac"],
-            weights=weights, output="pandas", include_cols=["_i"],
-        )  # fmt: skip
-        totals = exactextract.exact_extract(
-            weights, features, ["sum"], output="pandas", include_cols=["_i"]
-        )
-        ward_pop = _by_feature(totals, "sum", n)
-    else:
+    class_m2 = np.zeros((n, n_layers, n_cls))
+    class_people = np.zeros_like(class_m2) if people is not None else None
+    ward_pop_raster = np.zeros(n)
+    flat_people = None if people is None else np.nan_to_num(people).ravel()
+    size = n * n_cls
+    for ward, pix, cov in _ward_pixels(geoms, grid):
+        w_area = cov * grid.pixel_area_m2
+        w_people = None if flat_people is None else cov * flat_people[pix]
+        for j, cls in enumerate(classes):
+            key = ward * n_cls + cls[pix]
+            class_m2[:, j, :] += np.bincount(key, weights=w_area, minlength=size).reshape(n, n_cls)
+            if class_people is not None:
+                class_people[:, j, :] += np.bincount(key, weights=w_people, minlength=size).reshape(
+                    n, n_cls
+                )
+        if w_people is not None:
+            ward_pop_raster += np.bincount(ward, weights=w_people, minlength=n)
+    if people is None:
         source = "uniform:official"
-        stats = exactextract.exact_extract(
-            sources, features, ["count", "unique", "frac"], output="pandas", include_cols=["_i"]
-        )
         ward_pop = (
             pd.to_numeric(wards["population"], errors="coerce").to_numpy(dtype="float64")
             if "population" in wards
             else np.full(n, np.nan)
         )
-    stats = stats.set_index("_i").reindex(np.arange(n))
-    return _ZonalSums(stats, ward_pop, people, source)
-
-
-def _layer_column(j: int, stat: str, n_layers: int) -> str:
-    """Name of exactextract's column of ``stat`` for layer ``j`` (prefixed only for several layers)."""
-    return f"L{j}_{stat}" if n_layers > 1 else stat
+    else:
+        ward_pop = ward_pop_raster
+    return _ZonalSums(class_m2, class_people, ward_pop, people, str(source))
 
 
 def _class_sums(
@@ -224,32 +257,17 @@ def _class_sums(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Area [m²] and people per (ward, layer, redundancy class), shape ``(n, n_layers, 4)``.
 
-    A part of a ward outside the grid counts as unserved (class 0).
+    A part of a ward outside the grid counts as unserved (class 0). Without a
+    population raster, people are spread evenly: class people = class area /
+    ward area × ward population.
     """
-    n = len(area_m2)
-    class_m2 = np.zeros((n, n_layers, len(_CLASSES)))
-    class_pop = np.zeros_like(class_m2)
-    for j in range(n_layers):
-        stat = sums.stats
-        count = stat[_layer_column(j, "count", n_layers)].to_numpy(dtype="float64", na_value=0.0)
-        inside_m2 = count * pixel_area_m2
-        outside_m2 = np.maximum(area_m2 - inside_m2, 0.0)
-        uniques = stat[_layer_column(j, "unique", n_layers)]
-        fracs = _class_fractions(uniques, stat[_layer_column(j, "frac", n_layers)], n)
-        layer_m2 = fracs * inside_m2[:, None]
-        layer_m2[:, 0] += outside_m2
-        if sums.people is not None:
-            # With weights, exactextract names the weighted column after both rasters.
-            wname = _layer_column(j, "pop_weighted_frac", n_layers)
-            if n_layers == 1:
-                wname = "weighted_frac"
-            wfr = _class_fractions(uniques, stat[wname], n)
-            layer_pop = wfr * np.nan_to_num(sums.ward_pop)[:, None]
-        else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                layer_pop = layer_m2 / area_m2[:, None] * sums.ward_pop[:, None]
-        class_m2[:, j, :] = layer_m2
-        class_pop[:, j, :] = layer_pop
+    class_m2 = sums.class_m2.copy()
+    inside_m2 = class_m2.sum(axis=2)
+    class_m2[:, :, 0] += np.maximum(area_m2[:, None] - inside_m2, 0.0)
+    if sums.class_people is not None:
+        return class_m2, sums.class_people.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        class_pop = class_m2 / area_m2[:, None, None] * sums.ward_pop[:, None, None]
     return class_m2, class_pop
 
 
@@ -282,19 +300,6 @@ def _by_feature(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
     return (
         frame.set_index("_i")[column].reindex(np.arange(n)).to_numpy(dtype="float64", na_value=0.0)
     )
-
-
-def _class_fractions(uniques: pd.Series, fracs: pd.Series, n: int) -> np.ndarray:
-    """(n, 4) fraction per redundancy class from exactextract's unique/frac lists."""
-    out = np.zeros((n, len(_CLASSES)))
-    for i, (u, f) in enumerate(zip(uniques.to_numpy(), fracs.to_numpy(), strict=True)):
-        if u is None or (isinstance(u, float) and math.isnan(u)):
-            continue
-        codes = np.asarray(u, dtype="int64")
-        vals = np.asarray(f, dtype="float64")
-        ok = np.isfinite(vals)
-        np.add.at(out[i], codes[ok], vals[ok])
-    return out
 
 
 # --------------------------------------------------------------------------- gaps

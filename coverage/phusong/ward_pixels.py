@@ -1,0 +1,297 @@
+"""Which grid pixels make up each ward, with exact partial-pixel weights.
+
+Several per-ward figures are sums or quantiles over the pixels of a ward:
+coverage at many dates (:mod:`phusong.progress`), the population-weighted
+mean and 10th percentile of throughput (:mod:`phusong.speed`). Computing
+the ward/pixel overlap once and reusing it makes each such figure a
+:func:`numpy.bincount`.
+
+:func:`ward_pixels` asks exactextract for each ward's pixels and the exact
+fraction of each pixel inside the ward (the same partial-pixel weights
+:mod:`phusong.raster.zonal` uses), and the people in each (ward, pixel)
+piece:
+
+``uniform:official``
+    people = population × (fraction × pixel area) / ward area (the ward's
+    official population spread evenly, as everywhere else);
+``raster:<name>``
+    people = fraction × people of the pixel
+    (:func:`phusong.io.population.population_on_grid`);
+``dasymetric:<name>``
+    the raster as weights, rescaled to each ward's official total
+    (:mod:`phusong.dasymetric`).
+
+So a sum over a ward of ``covered × people`` equals the audit's covered
+population exactly, and ``covered × fraction × pixel area`` its covered
+area.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import exactextract
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from exactextract.raster import NumPyRasterSource
+
+from phusong.io.population import population_on_grid
+
+__all__ = [
+    "WardPixels",
+    "ward_pixels",
+    "ward_pixels_for",
+    "ward_weighted_quantile",
+    "weighted_quantile",
+]
+
+
+@dataclass(frozen=True)
+class WardPixels:
+    """Pieces (ward, pixel) of a grid, with their area share and people.
+
+    Attributes
+    ----------
+    ward : numpy.ndarray
+        int64 ward position (0 … n_wards − 1) of each piece.
+    pixel : numpy.ndarray
+        int64 flat index (row · width + column) of the piece's pixel.
+    fraction : numpy.ndarray
+        float64 share of the pixel inside the ward (0–1].
+    people : numpy.ndarray
+        float64 people in the piece [people].
+    n_wards : int
+        Number of wards.
+    ward_area_m2 : numpy.ndarray
+        Area of each ward in the grid CRS [m²] (a part outside the grid counts
+        as unserved).
+    ward_population : numpy.ndarray
+        People of each ward: the official figure, or the raster's sum over it.
+    pixel_area_m2 : float
+        Ground area of one pixel [m²].
+    population_source : str
+        ``"uniform:official"`` or ``"raster:<name>"``.
+    """
+
+    ward: np.ndarray
+    pixel: np.ndarray
+    fraction: np.ndarray
+    people: np.ndarray
+    n_wards: int
+    ward_area_m2: np.ndarray
+    ward_population: np.ndarray
+    pixel_area_m2: float
+    population_source: str
+
+    def sum_by_ward(self, values: np.ndarray) -> np.ndarray:
+        """Sum ``values`` (one per piece) over each ward; shape ``(n_wards,)``."""
+        return np.bincount(self.ward, weights=values, minlength=self.n_wards)
+
+    def area_m2(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Area of each ward whose pixels are in ``mask`` (per piece; all when None) [m²]."""
+        w = self.fraction * self.pixel_area_m2
+        return self.sum_by_ward(w if mask is None else w * mask)
+
+    def people_in(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """People of each ward living in pixels where ``mask`` (per piece) holds [people]."""
+        return self.sum_by_ward(self.people if mask is None else self.people * mask)
+
+    def at(self, layer: np.ndarray) -> np.ndarray:
+        """Values of a ``(height, width)`` grid layer at every piece's pixel."""
+        return np.asarray(layer).ravel()[self.pixel]
+
+
+def _pieces(geoms: np.ndarray, grid: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ward position, flat pixel index, fraction) of every piece, from exactextract."""
+    xmin, ymin, xmax, ymax = grid.bounds
+    index = np.arange(grid.height * grid.width, dtype="float64").reshape(grid.shape)
+    source = NumPyRasterSource(
+        index, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax, srs_wkt=grid.crs.to_wkt(), name="px"
+    )
+    features = gpd.GeoDataFrame({"_i": np.arange(len(geoms))}, geometry=geoms, crs=grid.crs)
+    stats = exactextract.exact_extract(
+        source, features, ["values", "coverage"], output="pandas", include_cols=["_i"]
+    )
+    counts = stats["values"].map(len).to_numpy()
+    if counts.sum() == 0:
+        empty = np.empty(0, dtype="int64")
+        return empty, empty, np.empty(0)
+    ward = np.repeat(stats["_i"].to_numpy(dtype="int64"), counts)
+    pixel = np.concatenate(stats["values"].to_numpy()).astype("int64")
+    fraction = np.concatenate(stats["coverage"].to_numpy()).astype("float64")
+    keep = fraction > 0
+    return ward[keep], pixel[keep], fraction[keep]
+
+
+def ward_pixels(
+    wards: gpd.GeoDataFrame,
+    grid: Any,
+    population_raster: str | os.PathLike[str] | Any | None = None,
+    *,
+    rescale: bool = False,
+    source: str | None = None,
+) -> WardPixels:
+    """Find the pieces (ward, pixel) of a grid and the people in each.
+
+    Parameters
+    ----------
+    wards : GeoDataFrame
+        Canonical wards (``population``), any CRS.
+    grid : GridSpec
+        The grid (:class:`phusong.raster.grid.GridSpec`).
+    population_raster : path or dataset, optional
+        People per pixel; default the official populations spread evenly.
+    rescale : bool
+        Use the raster as weights rescaled to each ward's official total
+        (dasymetric, :mod:`phusong.dasymetric`): see Notes.
+    source : str, optional
+        The ``population_source`` code to record (default from the inputs).
+
+    Returns
+    -------
+    WardPixels
+
+    Notes
+    -----
+    Pixel values are their flat indices, so that exactextract's ``values``
+    and ``coverage`` give each ward's pixels and the share of each inside the
+    ward exactly. People of a piece: uniform, ``official × fraction × pixel
+    area / ward area``; raster, ``fraction × people of the pixel``;
+    dasymetric, ``official × mass / mass(ward)`` with ``mass = fraction ×
+    people of the pixel`` — a ward whose raster mass is 0 spreads its
+    official total evenly, a ward without an official figure keeps the
+    raster's count (as :mod:`phusong.dasymetric` counts them).
+    """
+    geoms = np.asarray(wards.to_crs(grid.crs).geometry.to_numpy(), dtype=object)
+    area = shapely.area(geoms)
+    ward, pixel, fraction = _pieces(geoms, grid)
+    official = pd.to_numeric(wards["population"], errors="coerce").to_numpy(dtype="float64")
+    piece_m2 = fraction * grid.pixel_area_m2
+    even = piece_m2 * np.divide(1.0, area, out=np.zeros(len(area)), where=area > 0)[ward]
+    if population_raster is None:
+        people = np.nan_to_num(official)[ward] * even
+        return WardPixels(ward, pixel, fraction, people, len(geoms), area, official,
+                          float(grid.pixel_area_m2), source or "uniform:official")  # fmt: skip
+    people_grid, label = population_on_grid(population_raster, grid)
+    mass = fraction * np.asarray(people_grid, dtype="float64").ravel()[pixel]
+    ward_mass = np.bincount(ward, weights=mass, minlength=len(geoms))
+    if not rescale:
+        return WardPixels(ward, pixel, fraction, mass, len(geoms), area, ward_mass,
+                          float(grid.pixel_area_m2), source or label)  # fmt: skip
+    known = np.isfinite(official)
+    weighted = (known & (ward_mass > 0))[ward]
+    by_mass = np.nan_to_num(official)[ward] * mass / np.where(weighted, ward_mass[ward], 1.0)
+    by_area = np.nan_to_num(official)[ward] * even
+    people = np.where(weighted, by_mass, np.where(known[ward], by_area, mass))
+    total = np.where(known, official, ward_mass)
+    return WardPixels(ward, pixel, fraction, people, len(geoms), area, total,
+                      float(grid.pixel_area_m2), source or f"dasymetric:{label}")  # fmt: skip
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Weighted quantile: the smallest value whose cumulative weight reaches ``q`` of the total.
+
+    Parameters
+    ----------
+    values : ndarray
+        Values (NaN entries are ignored).
+    weights : ndarray
+        Non-negative weights (e.g. people).
+    q : float
+        Quantile, 0–1 (0.1 = 10th percentile).
+
+    Returns
+    -------
+    float
+        ``min{v : W(v) ≥ q · W}``, with ``W(v)`` the weight of values ≤ v and W
+        the total; NaN when there is no weight.
+
+    Notes
+    -----
+    The inverse of the weighted distribution function, without interpolation
+    (numpy's ``inverted_cdf`` method, generalised to weights): "10 % of the
+    people get at most this much".
+    """
+    v = np.asarray(values, dtype="float64")
+    w = np.asarray(weights, dtype="float64")
+    ok = ~np.isnan(v) & (w > 0)
+    v, w = v[ok], w[ok]
+    if not len(v):
+        return float("nan")
+    order = np.argsort(v, kind="mergesort")
+    cum = np.cumsum(w[order])
+    k = int(np.searchsorted(cum, q * cum[-1] * (1 - 1e-12), side="left"))
+    return float(v[order][min(k, len(v) - 1)])
+
+
+def ward_weighted_quantile(
+    ward: np.ndarray, values: np.ndarray, weights: np.ndarray, n_wards: int, q: float
+) -> np.ndarray:
+    """:func:`weighted_quantile` of ``values`` within each ward, vectorised.
+
+    Parameters
+    ----------
+    ward : ndarray of int
+        Ward position of each entry (0 … n_wards − 1).
+    values, weights : ndarray
+        One per entry (NaN values and zero weights are ignored).
+    n_wards : int
+        Number of wards.
+    q : float
+        Quantile, 0–1.
+
+    Returns
+    -------
+    ndarray
+        float64 per ward; NaN for a ward with no weight.
+    """
+    v = np.asarray(values, dtype="float64")
+    w = np.asarray(weights, dtype="float64")
+    ward = np.asarray(ward, dtype="int64")
+    ok = ~np.isnan(v) & (w > 0)
+    ward, v, w = ward[ok], v[ok], w[ok]
+    out = np.full(n_wards, np.nan)
+    if not len(v):
+        return out
+    order = np.lexsort((v, ward))
+    ward, v, w = ward[order], v[order], w[order]
+    cum = np.cumsum(w)
+    total = np.bincount(ward, weights=w, minlength=n_wards)
+    start = np.concatenate([[0.0], np.cumsum(total)])[:-1]  # weight before each ward
+    # within ward k, the first entry whose cumulative weight reaches q * total[k]
+    goal = start[ward] + q * total[ward] * (1 - 1e-12)
+    idx = np.flatnonzero(cum >= goal)
+    # entries are grouped by ward: the first index reached in a ward is its smallest
+    best = np.full(n_wards, len(v), dtype="int64")
+    np.minimum.at(best, ward[idx], idx)
+    has = best < len(v)
+    out[has] = v[best[has]]
+    return out
+
+
+def ward_pixels_for(
+    wards: gpd.GeoDataFrame, grid: Any, choice: Any = None, population_raster: Any = None
+) -> WardPixels:
+    """Find the wards' pixels (:func:`ward_pixels`) counting people the way the audit did.
+
+    Parameters
+    ----------
+    wards : GeoDataFrame
+        Canonical wards.
+    grid : GridSpec
+        The grid.
+    choice : PopulationChoice, optional
+        The audit's population choice (:func:`phusong.dasymetric.choose_population`):
+        a dasymetric one rescales its raster to the official totals.
+    population_raster : path, optional
+        Without a choice: people per pixel as counted.
+    """
+    if choice is not None and getattr(choice, "dasymetric", False):
+        return ward_pixels(wards, grid, choice.raster, rescale=True, source=choice.source)
+    if choice is not None:
+        return ward_pixels(wards, grid, source=getattr(choice, "source", None))
+    return ward_pixels(wards, grid, population_raster)
