@@ -78,10 +78,10 @@ def test_radio_filter_and_operator_filter(tmp_path, square_ward):
 
 def test_goal_options(tmp_path, square_ward):
     sites = _ocid(tmp_path, [("NR", 4, 0, 0, 1000)])
-    res70 = phusong.run_audit(sites, square_ward, goal=70)
+    res70 = phusong.run_audit(sites, square_ward, model="disc", goal=70)
     assert res70.meets_goal
     assert res70.summary["goal"]["source"] == "custom target"
-    res = phusong.run_audit(sites, square_ward, goal=Goal(80, metric="area"))
+    res = phusong.run_audit(sites, square_ward, model="disc", goal=Goal(80, metric="area"))
     assert not res.meets_goal
     assert res.summary["goal"]["metric"] == "area"
 

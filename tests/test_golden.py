@@ -36,6 +36,8 @@ REL = 1e-4
 CASES: dict[str, dict[str, Any]] = {
     "sample_disc": {"model": "disc"},
     "sample_uma_100m": {"model": "uma", "resolution_m": 100.0},
+    # issue #12: the default model (planning: scenario per ward, terrain, WorldPop people)
+    "sample_planning_100m": {"resolution_m": 100.0},
 }
 
 
@@ -59,6 +61,10 @@ def pinned(summary: dict[str, Any]) -> dict[str, Any]:
         "synthetic",
     )
     out: dict[str, Any] = {k: summary[k] for k in keys}
+    # issue #12: the indoor figure beside the outdoor one (None for footprint models)
+    out["indoor_population_coverage_pct"] = (summary.get("indoor") or {}).get(
+        "population_coverage_pct"
+    )
     out["goal"] = {k: summary["goal"][k] for k in ("target_pct", "metric", "year")}
     out["sites"] = {
         k: summary["sites"][k] for k in ("cells", "sites", "rows_accepted", "rows_rejected")

@@ -57,7 +57,8 @@ def runs(sample, few_wards, tmp_path_factory):
     busy = base / "busy"
     busy.mkdir()
     (busy / "notes.txt").write_text("mine", encoding="utf-8")
-    common = ("plan", "--sites", sample, "--wards", few_wards)
+    # the disc model, as the module docstring says (issue #12 made planning the default)
+    common = ("plan", "--sites", sample, "--wards", few_wards, "--model", "disc")
     procs = {
         "human": (base / "phusong-plan", start(*common, cwd=base)),
         "json": (base / "j1", start(*common, "--json", "--fail-under", "--out", base / "j1")),
@@ -109,7 +110,7 @@ def test_plan_files_are_consistent_and_re_audit_back(runs, sample, few_wards):
     assert report.rows_rejected == 0
     # … and auditing it with the existing sheet gives the plan's re-audited figure
     both = pd.concat([pd.read_csv(sample), sheet.drop(columns="order")], ignore_index=True)
-    again = run_audit(both, few_wards)
+    again = run_audit(both, few_wards, model="disc")
     assert again.summary["population_coverage_pct"] == pytest.approx(
         s["population_coverage_pct_after"], abs=1e-4
     )

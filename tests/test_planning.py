@@ -544,11 +544,16 @@ def test_milp_without_a_solution_falls_back_to_the_greedy(monkeypatch):
 
 def test_sectorised_new_sites_tile_the_planned_disc():
     # disc/sector models: k wedges of 360°/k, so an audit of the proposed
-    # sheet covers the full disc the planner counted
+    # sheet covers the full disc the planner counted. Issue #12: the sector
+    # model's wedge ends 10 dB down the antenna pattern (2 φ3dB √(10/12) wide),
+    # so the new sites' beamwidth is the one whose wedge is 120°: 65.73°.
+    from phusong.vector.footprints import sector_width_deg
+
     inp = _city()
     site = P.default_new_site("Viettel")
     res = P.propose_sites(inp, budget=2, method="greedy", new_site=site)
     assert site.sectors == 3
     k = res.sites.groupby("site_id")["cell_id"].transform("size")
     assert (k == 3).all()
-    assert np.allclose(res.sites["beamwidth_deg"], 120.0)
+    assert np.allclose(sector_width_deg(res.sites["beamwidth_deg"].to_numpy(), 10.0), 120.0)
+    assert np.allclose(res.sites["beamwidth_deg"], 120.0 / (2 * np.sqrt(10 / 12)))

@@ -668,3 +668,121 @@ def test_max_range_vectorised_over_sites_matches_one_by_one():
     for i in range(4):
         alone = prop.max_range_m(eirp[i], f[i], "uma_nlos", h_bs[i], 1.5, 273, -110.0)
         assert together[i] == pytest.approx(float(alone), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- issue #12
+# Numerology per band, TR 38.901 O2I, combined σ, receiver terms, per-cell losses.
+
+#: TS 38.101-1 Table 5.3.2-1 (maximum transmission bandwidth configuration N_RB),
+#: (SCS [kHz], channel bandwidth [MHz]) -> N_RB, copied from the table.
+n_rb_TS38101_1_Table5_3_2_1 = {
+    (15, 5): 25,
+    (15, 10): 52,
+    (15, 20): 106,
+    (15, 50): 270,
+    (30, 10): 24,
+    (30, 20): 51,
+    (30, 40): 106,
+    (30, 100): 273,
+}
+
+
+def test_n28_carrier_of_10_mhz_gets_52_resource_blocks():
+    # n28 is FDD with a 15 kHz SS/PBCH block (TS 38.101-1 Table 5.4.3.3-1):
+    # 10 MHz at 15 kHz = 52 RBs (Table 5.3.2-1), not the 24 of 30 kHz.
+    scs = prop.scs_khz_per_cell(["n28", "n41", "n77", "n78", None, "n999"])
+    assert scs.tolist() == [15.0, 30.0, 30.0, 30.0, 30.0, 30.0]
+    assert prop.n_rb_per_cell([10.0], scs[:1]).tolist() == [52]
+    assert prop.band_numerology("n28") == prop.Numerology("FDD", 15)
+    for band in ("n41", "n77", "n78"):
+        assert prop.band_numerology(band) == prop.Numerology("TDD", 30)
+    for (scs_khz, bw), n in n_rb_TS38101_1_Table5_3_2_1.items():
+        assert prop.n_rb_per_cell([bw], [scs_khz]).tolist() == [n]
+    # the RSRP difference the fix removes: 10 log10(52 / 24) = 3.36 dB
+    assert 10 * math.log10(52 / 24) == pytest.approx(3.358, abs=1e-3)
+
+
+def _pl_tw_by_hand(f_ghz: float, high: bool) -> float:
+    """TR 38.901 Table 7.4.3-2 PL_tw, from Table 7.4.3-1's material losses, in plain math."""
+    l_glass = 2.0 + 0.2 * f_ghz
+    l_irr = 23.0 + 0.3 * f_ghz
+    l_concrete = 5.0 + 4.0 * f_ghz
+    if high:
+        mix = 0.7 * 10 ** (-l_irr / 10) + 0.3 * 10 ** (-l_concrete / 10)
+    else:
+        mix = 0.3 * 10 ** (-l_glass / 10) + 0.7 * 10 ** (-l_concrete / 10)
+    return 5.0 - 10.0 * math.log10(mix)
+
+
+#: TR 38.901 V16.1.0 Table 7.4.3-2, PL_tw [dB] at 0.7, 2.6 and 3.5 GHz, worked by
+#: hand from Table 7.4.3-1 (e.g. low-loss at 3.5 GHz: L_glass = 2.7, L_concrete = 19,
+#: 5 − 10 log10(0.3·10^−0.27 + 0.7·10^−1.9) = 5 − 10 log10(0.16993) = 12.70 dB).
+o2i_TR38901_Table7_4_3_2 = {
+    ("low-loss", 0.7): 10.237,
+    ("low-loss", 2.6): 12.256,
+    ("low-loss", 3.5): 12.698,
+    ("high-loss", 0.7): 17.747,
+    ("high-loss", 2.6): 24.362,
+    ("high-loss", 3.5): 26.850,
+}
+
+
+@pytest.mark.parametrize(("model", "f_ghz"), sorted(o2i_TR38901_Table7_4_3_2))
+def test_o2i_through_wall_loss_matches_table_7_4_3_2(model, f_ghz):
+    want = o2i_TR38901_Table7_4_3_2[(model, f_ghz)]
+    assert _pl_tw_by_hand(f_ghz, model == "high-loss") == pytest.approx(want, abs=1e-3)
+    assert prop.through_wall_loss_db(f_ghz, model) == pytest.approx(want, abs=1e-3)
+
+
+def test_o2i_loss_adds_the_median_indoor_distance_and_rma_is_low_loss():
+    # d_2D-in = min of two U(0, 25 m) (UMa/UMi) or U(0, 10 m) (RMa); median d (1 − 1/√2)
+    assert prop.median_indoor_distance_m("uma") == pytest.approx(25 * (1 - 2**-0.5))
+    assert prop.median_indoor_distance_m("rma") == pytest.approx(10 * (1 - 2**-0.5))
+    # the median of min(U1, U2) by simulation, an independent check
+    rng = np.random.default_rng(1)
+    sim = np.median(np.minimum(rng.uniform(0, 25, 400_000), rng.uniform(0, 25, 400_000)))
+    assert sim == pytest.approx(prop.median_indoor_distance_m("umi"), abs=0.05)
+    # PL = PL_tw + 0.5 dB/m × d_in
+    got = prop.o2i_loss_db(3.5, "uma", "low-loss")
+    assert got == pytest.approx(12.698 + 0.5 * 7.3223, abs=1e-3)
+    # RMa: only the low-loss model applies (TR 38.901 §7.4.3.1)
+    assert prop.o2i_loss_db(0.7, "rma", "high-loss") == pytest.approx(
+        10.237 + 0.5 * 2.9289, abs=1e-3
+    )
+    with pytest.raises(ConfigError, match="o2i_model"):
+        prop.through_wall_loss_db(3.5, "medium")
+    with pytest.raises(ConfigError, match="material"):
+        prop.material_loss_db("brick", 3.5)
+
+
+def test_indoor_margin_is_that_of_the_combined_sigma():
+    # σ = √(6² + 4.4²) = 7.4404 dB (UMa NLOS behind the low-loss model)
+    assert prop.combined_sigma_db(6.0, 4.4) == pytest.approx(math.sqrt(36 + 19.36))
+    # Φ⁻¹(0.9) = 1.281552: extra margin (7.4404 − 6) × 1.281552 = 1.8459 dB
+    assert prop.indoor_margin_db(6.0, 4.4, 0.9) == pytest.approx(1.8459, abs=1e-4)
+    assert prop.indoor_margin_db(6.0, 4.4, 0.5) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_link_budget_ue_gain_and_body_loss():
+    base = prop.LinkBudget(reliability=0.5)
+    assert base.receiver_loss_db == 0.0
+    lb = prop.LinkBudget(ue_gain_dbi=2.0, body_loss_db=3.0)
+    assert lb.receiver_loss_db == pytest.approx(1.0)
+    assert lb.extra_loss_db("uma_nlos") == pytest.approx(base.extra_loss_db("uma_nlos") + 1.0)
+    with pytest.raises(ConfigError, match="body_loss_db"):
+        prop.LinkBudget(body_loss_db=-1.0)
+
+
+def test_cell_losses_per_scenario():
+    c = prop.cell_losses([0.763, 2.55, 3.75], ["rma", "uma", "umi"], reliability=0.9)
+    assert c.path_loss_model.tolist() == ["rma_nlos", "uma_nlos", "umi_nlos"]
+    assert c.sigma_sf_db.tolist() == [8.0, 6.0, 7.82]
+    # σ Φ⁻¹(0.9), Φ⁻¹(0.9) = 1.2815516
+    assert_allclose(c.shadow_margin_db, np.array([8.0, 6.0, 7.82]) * 1.2815516, atol=1e-5)
+    assert_allclose(c.o2i_loss_db, [prop.o2i_loss_db(f, s) for f, s in
+                                    [(0.763, "rma"), (2.55, "uma"), (3.75, "umi")]])  # fmt: skip
+    assert (c.indoor_margin_db > 0).all() and (c.indoor_loss_db > c.o2i_loss_db).all()
+    mixed = prop.cell_losses([3.5], ["uma"], los_probability=True)
+    assert mixed.path_loss_model.tolist() == ["uma_mixed"]
+    with pytest.raises(ConfigError, match="scenario"):
+        prop.cell_losses([3.5], ["suburban"])

@@ -28,12 +28,27 @@ import geopandas as gpd
 import pandas as pd
 
 from phusong import __version__
+from phusong.calibration.apply import calibrate_inputs
+from phusong.checks import (  # progress (issue #15)
+    apply_as_of,
+    checks_summary,
+    judge_checks,
+    measure_checks,
+    read_targets,
+    with_speed_columns,
+)
 from phusong.errors import ConfigError
 from phusong.goals import Goal, city_figures, evaluate, meets, rank_wards
 from phusong.io.files import input_record
 from phusong.io.wards import shipped_input_record
-from phusong.models import get_model
+from phusong.layers import (  # physics (issue #12)
+    layer_summary,
+    with_label_columns,
+    with_layer_columns,
+)
+from phusong.models import get_model, refuse_unhonoured
 from phusong.options import AUDIT, check
+from phusong.physics import prepare_physics  # physics (issue #12)
 from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES
 from phusong.summary import jsonable, population_label
 
@@ -75,6 +90,11 @@ class AuditParams:
         How coverage was computed.
     indoor_loss_db, reliability : float
         Link-budget options (path-loss models).
+    population, goal_layer, o2i_model, los_probability, ue_gain_dbi, body_loss_db, \
+sinr_min_db, sector_edge_db, terrain, dem, scenarios
+        The options of issue #12 (:data:`phusong.options.AUDIT`); ``terrain``
+        is resolved to ``"on"`` or ``"off"``. Options the model does not
+        honour are recorded as ``None`` (:meth:`as_dict`).
     """
 
     model: str = AUDIT["model"].default
@@ -88,13 +108,38 @@ class AuditParams:
     route: str = "vector"
     indoor_loss_db: float = AUDIT["indoor_loss_db"].default
     reliability: float = AUDIT["reliability"].default
+    calibration: dict[str, Any] | None = None  # calibration (issue #14): what was applied
+    as_of: str | None = None  # progress (issue #15): the network as it stood on this date
+    # --- physics (issue #12) ------------------------------------------------------------
+    population: str = AUDIT["population"].default
+    goal_layer: str = AUDIT["goal_layer"].default
+    o2i_model: str = AUDIT["o2i_model"].default
+    los_probability: bool = AUDIT["los_probability"].default
+    ue_gain_dbi: float = AUDIT["ue_gain_dbi"].default
+    body_loss_db: float = AUDIT["body_loss_db"].default
+    sinr_min_db: float | None = AUDIT["sinr_min_db"].default
+    sector_edge_db: float = AUDIT["sector_edge_db"].default
+    terrain: str = "off"
+    dem: str | None = None
+    scenarios: str | None = None  # the override file's name, or "<mapping>"
+    # --- end physics --------------------------------------------------------------------
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         d = asdict(self)
         d["goal"] = self.goal.as_dict()
+        d["calibration"] = ((self.calibration or {}).get("file") or {}).get("name")  # issue #14
         d["radio"] = list(self.radio) if self.radio else None
         d["operators"] = list(self.operators) if self.operators else None
+        # physics (issue #12): an option the model does not use is not recorded as applied
+        from phusong.models import MODEL_OPTIONS
+
+        spec = get_model(self.model)
+        for name in MODEL_OPTIONS & set(d):
+            if name not in spec.honours:
+                d[name] = None
+        if self.route == "vector":
+            d["resolution_m"] = None
         return d
 
     @property
@@ -105,13 +150,28 @@ class AuditParams:
     def describe(self) -> str:
         """Short label saying which model and threshold produced a figure."""
         if self.is_footprint:
+            from phusong.models import FOOTPRINT_CAVEAT  # physics (issue #12)
+
             r = (
                 f", radius {self.radius_m:g} m"
                 if self.radius_m
                 else ", radius from each cell's range"
             )
-            return f"{self.model} model{r}"
-        return f"{self.model} path loss, SS-RSRP ≥ {self.threshold_dbm:g} dBm, {self.resolution_m:g} m grid"
+            edge = f", wedges to {self.sector_edge_db:g} dB" if self.model == "sector" else ""
+            return f"{self.model} model{r}{edge}: {FOOTPRINT_CAVEAT}"
+        from phusong.layers import reliability_words  # physics (issue #12)
+
+        label = (
+            f"{self.model} path loss, SS-RSRP ≥ {self.threshold_dbm:g} dBm, "
+            f"{self.resolution_m:g} m grid, {reliability_words(self.reliability)}"
+        )
+        if self.terrain == "on":
+            label += ", terrain"
+        if self.calibration:  # calibration (issue #14): say which one
+            label += (
+                f", calibrated ({(self.calibration.get('file') or {}).get('name', 'calibration')})"
+            )
+        return label
 
 
 @dataclass
@@ -154,6 +214,7 @@ class AuditResult:
     params: AuditParams
     coverage: Any = field(default=None, repr=False)
     ward_table: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    checks: Any = field(default=None, repr=False)  # progress (issue #15): phusong.checks.Checks
 
     @property
     def meets_goal(self) -> bool:
@@ -180,6 +241,7 @@ class AuditResult:
             self.summary["inputs"],
             bool(self.summary["synthetic"]),
             self.grid,
+            checks=self.checks,  # progress (issue #15)
         )
 
 
@@ -209,31 +271,40 @@ class AuditInputs:
     records: dict[str, Any]
     synthetic: bool
     operators: tuple[str, ...] | None
+    population: Any = None  # physics (issue #12): PopulationChoice of prepare_physics
+    physics: Any = None  # physics (issue #12): CellPhysics (path-loss models)
 
 
-def load_wards(wards: Any = None) -> gpd.GeoDataFrame:
-    """Wards from a path, an upload, a GeoDataFrame or ``None`` (the shipped Hà Nội wards)."""
+def load_wards(wards: Any = None, crs: Any = None) -> gpd.GeoDataFrame:
+    """Wards from a path, an upload, a GeoDataFrame or ``None`` (the shipped Hà Nội wards).
+
+    ``crs``: the system of a ward file in projected metres without one (issue #13).
+    """
     from phusong.io.wards import normalise_wards, read_wards
 
     if isinstance(wards, gpd.GeoDataFrame):
         if {"ward_id", "name", "population"} <= set(wards.columns) and wards.attrs.get("topology"):
             return wards
-        return normalise_wards(wards)
-    return read_wards(wards)
+        return normalise_wards(wards, crs=crs)
+    return read_wards(wards, crs=crs)
 
 
 def load_sites(
     sites: Any,
     wards: gpd.GeoDataFrame,
     radio: Sequence[str] | None = ("NR",),
+    crs: Any = None,
 ) -> tuple[gpd.GeoDataFrame, Any]:
-    """Sites from a path, an upload or a DataFrame, validated against the study area."""
+    """Sites from a path, an upload or a DataFrame, validated against the study area.
+
+    ``crs``: the system of coordinate columns in projected metres (issue #13).
+    """
     from phusong.io.sites import read_sites, sites_from_frame
 
     radio_arg = list(radio) if radio else None
     if isinstance(sites, pd.DataFrame):
-        return sites_from_frame(sites, radio=radio_arg, study_area=wards)
-    return read_sites(sites, radio=radio_arg, study_area=wards)
+        return sites_from_frame(sites, radio=radio_arg, study_area=wards, crs=crs)
+    return read_sites(sites, radio=radio_arg, study_area=wards, crs=crs)
 
 
 def _normalise_choice(values: Sequence[str] | str | None) -> tuple[str, ...] | None:
@@ -269,22 +340,34 @@ def audit_params(
     reliability: float,
     min_gap_area_m2: float,
     route: str,
+    **physics: Any,  # physics (issue #12): population, goal_layer, o2i_model, …
 ) -> AuditParams:
     """Check every option of :func:`run_audit` and return the parameters of the run.
 
     Bounds come from :data:`phusong.options.AUDIT`; messages name the argument.
+    An option the model cannot honour is refused (:func:`phusong.models.refuse_unhonoured`).
 
     Raises
     ------
     ConfigError
-        An invalid option or model, or a route the model cannot take.
+        An invalid option or model, a route the model cannot take, or an
+        option the model does not honour (naming it and its flag).
     """
     spec = get_model(model)
     route = check("route", route)
     if route == "auto":
         route = spec.route
     if route == "vector" and not spec.is_footprint:
-        raise ConfigError(f"route: the vector route supports only disc and sector, not {model!r}.")
+        raise ConfigError(  # issue #13: the option in each interface's words
+            f"[[route]]: the vector route supports only disc and sector, not {model!r}.",
+            option="route",
+        )
+    given = {
+        "threshold_dbm": threshold_dbm, "reliability": reliability,
+        "indoor_loss_db": indoor_loss_db, "radius_m": radius_m, **physics,
+    }  # fmt: skip
+    refuse_unhonoured(spec, given, {k: AUDIT[k].default for k in given if k in AUDIT})
+    extra = _physics_params(spec, route, physics)  # physics (issue #12)
     return AuditParams(
         model=spec.full_name,
         threshold_dbm=check("threshold_dbm", threshold_dbm),
@@ -297,7 +380,42 @@ def audit_params(
         route=route,
         indoor_loss_db=check("indoor_loss_db", indoor_loss_db),
         reliability=check("reliability", reliability),
+        **extra,
     )
+
+
+def _physics_params(spec: Any, route: str, given: dict[str, Any]) -> dict[str, Any]:
+    """Check the options of issue #12 and resolve ``terrain`` (physics, issue #12).
+
+    Raises
+    ------
+    ConfigError
+        A bad value, or terrain / an SINR criterion on a route that cannot apply it.
+    """
+    out: dict[str, Any] = {}
+    for key in ("population", "goal_layer", "o2i_model", "los_probability", "ue_gain_dbi",
+                "body_loss_db", "sector_edge_db"):  # fmt: skip
+        if given.get(key) is not None:
+            out[key] = check(key, given[key])
+    if given.get("sinr_min_db") is not None:
+        out["sinr_min_db"] = check("sinr_min_db", given["sinr_min_db"])
+    terrain = check("terrain", given.get("terrain") or "auto")
+    if terrain == "auto":
+        terrain = "on" if spec.is_planning and route == "raster" else "off"
+    if route != "raster" and (terrain == "on" or out.get("sinr_min_db") is not None):
+        raise ConfigError(
+            f"terrain / sinr_min_db (--terrain, --sinr-min-db): the {route} route cannot apply "
+            "them; use route='raster' (the default for path-loss models)."
+        )
+    out["terrain"] = terrain
+    if given.get("dem") is not None:
+        if terrain != "on":
+            raise ConfigError("dem (--dem): terrain is off; drop --dem or set --terrain on.")
+        out["dem"] = str(check("dem", given["dem"]))
+    scen = given.get("scenarios")
+    if scen is not None:
+        out["scenarios"] = "<mapping>" if isinstance(scen, dict) else str(scen)
+    return out
 
 
 def _keep_operators(
@@ -311,9 +429,10 @@ def _keep_operators(
     operators = tuple(by_lower.get(o.casefold(), o) for o in operators)
     unknown = [o for o in operators if o not in present]
     if unknown:
-        raise ConfigError(
-            f"operators: {', '.join(unknown)} not in the site data; operators present: "
-            f"{', '.join(present) or 'none'}."
+        raise ConfigError(  # issue #13: the option in each interface's words
+            f"[[operators]]: {', '.join(unknown)} not in the site data; operators present: "
+            f"{', '.join(present) or 'none'}.",
+            option="operators",
         )
     return site_table[site_table["operator"].isin(operators)].copy(), operators
 
@@ -324,8 +443,12 @@ def read_inputs(
     params: AuditParams,
     population_raster: Any = None,
     progress: ProgressFn = _silent,
+    crs: Any = None,
 ) -> AuditInputs:
     """Read wards and sites, filter the sites, and record every input file.
+
+    ``crs`` is the system of inputs in projected metres without one; a
+    population raster is checked against the wards (issue #13).
 
     Raises
     ------
@@ -336,17 +459,20 @@ def read_inputs(
     """
     progress("reading wards", 0.0)
     records: dict[str, Any] = {}
-    ward_table = load_wards(wards)
+    ward_table = load_wards(wards, crs)
     records["wards"] = input_record(wards) if wards is not None else shipped_input_record()
     progress("reading sites", 0.05)
     records["sites"] = input_record(sites)
-    site_table, report = load_sites(sites, ward_table, params.radio)
+    site_table, report = load_sites(sites, ward_table, params.radio, crs)
     synthetic = (
         bool(site_table.attrs.get("synthetic"))
         or "synthetic" in str((records["sites"] or {}).get("name", "")).lower()
     )
     site_table, operators = _keep_operators(site_table, params.operators)
     if population_raster is not None:
+        from phusong.io.population import check_population_raster  # issue #13
+
+        check_population_raster(population_raster, ward_table)
         records["population_raster"] = input_record(population_raster)
     return AuditInputs(ward_table, site_table, report, records, synthetic, operators)
 
@@ -361,13 +487,9 @@ class TiledCoverage:
 
 
 def _link_budget(params: AuditParams) -> Any:
-    from phusong.propagation import LinkBudget
+    from phusong.physics import link_budget_of  # physics (issue #12): UE gain, body loss
 
-    return LinkBudget(
-        threshold_dbm=params.threshold_dbm,
-        indoor_loss_db=params.indoor_loss_db,
-        reliability=params.reliability,
-    )
+    return link_budget_of(params)
 
 
 def _vector_route(
@@ -382,65 +504,101 @@ def _vector_route(
             "use route='raster' or 'tiled' to spread the work over Dask workers.",
             run["scheduler"],
         )
-    cov = ward_coverage_vector(
-        inputs.wards,
-        inputs.sites,
-        model=params.model,  # type: ignore[arg-type]
-        radius_m=params.radius_m,
-        population_raster=run["population_raster"],
-        min_gap_area_m2=params.min_gap_area_m2,
-    )
-    return cov, None
+    # physics (issue #12): sector wedges to sector_edge_db; people from raster weights
+    from phusong import dasymetric
+    from phusong.layers import footprint_layers
+    from phusong.physics import footprint_sites
+
+    sites = inputs.sites
+    if params.model == "sector":
+        sites = footprint_sites(sites, params.sector_edge_db)
+    choice = inputs.population
+    options: dict[str, Any] = {"model": params.model, "radius_m": params.radius_m}
+    if choice is not None and choice.dasymetric:
+        cov = dasymetric.vector_coverage(
+            inputs.wards, sites, choice, min_gap_area_m2=params.min_gap_area_m2, **options
+        )
+    else:
+        cov = ward_coverage_vector(
+            inputs.wards, sites, min_gap_area_m2=params.min_gap_area_m2, **options
+        )
+    return footprint_layers(cov, choice), None
 
 
 def _raster_route(
     inputs: AuditInputs, params: AuditParams, run: dict[str, Any], progress: ProgressFn
 ) -> tuple[Any, Any]:
     """Best-server raster, then zonal sums per ward (path-loss models)."""
+    from phusong.layers import raster_layers  # physics (issue #12)
+    from phusong.physics import engine_model_of, footprint_sites, terrain_for
     from phusong.raster.grid import GridSpec, compute_grid
-    from phusong.raster.zonal import ward_coverage_raster
 
     spec = GridSpec.for_area(inputs.wards, resolution_m=params.resolution_m)
-    common = {"model": params.model, "link_budget": _link_budget(params), "tile_px": run["tile_px"]}
+    sites = inputs.sites
+    if params.model == "sector":  # physics (issue #12): wedges to sector_edge_db
+        sites = footprint_sites(sites, params.sector_edge_db)
+    common = {
+        "model": engine_model_of(params, inputs.physics),
+        "link_budget": _link_budget(params),
+        "tile_px": run["tile_px"],
+    }
+    terrain = terrain_for(params.dem, spec) if params.terrain == "on" else None
     if run["scheduler"] is not None:
         from phusong.raster.distributed import compute_grid_distributed
 
-        grid = compute_grid_distributed(inputs.sites, spec, scheduler=run["scheduler"], **common)
+        grid = compute_grid_distributed(sites, spec, scheduler=run["scheduler"], **common)
     else:
         grid = compute_grid(
-            inputs.sites,
+            sites,
             spec,
             progress=(lambda f: progress("computing coverage", 0.1 + 0.7 * f)),
+            sinr_min_db=params.sinr_min_db,
+            terrain=terrain,
             **common,
         )
+    grid.model = params.model
     progress("aggregating per ward", 0.8)
-    cov = ward_coverage_raster(
-        inputs.wards,
-        grid,
-        threshold_dbm=params.threshold_dbm,
-        population_raster=run["population_raster"],
-        min_gap_area_m2=params.min_gap_area_m2,
-    )
+    cov = raster_layers(
+        inputs.wards, grid, params, inputs.population, physics=inputs.physics,
+        terrain=_terrain_record(terrain, grid),
+    )  # fmt: skip
     return cov, grid
+
+
+def _terrain_record(terrain: Any, grid: Any) -> dict[str, Any]:
+    """Whether terrain was used, its credit and the area without terrain data (issue #12)."""
+    if terrain is None:
+        return {"used": False}
+    return {
+        "used": True,
+        "credit": getattr(terrain, "credit", None),
+        "unknown_km2": (getattr(grid, "stats", None) or {}).get("terrain_unknown_km2"),
+    }
 
 
 def _tiled_route(
     inputs: AuditInputs, params: AuditParams, run: dict[str, Any], progress: ProgressFn
 ) -> tuple[Any, Any]:
     """Per-ward sums tile by tile, never assembling the raster (country scale)."""
+    from phusong.layers import tiled_layers  # physics (issue #12)
+    from phusong.physics import engine_model_of, footprint_sites
     from phusong.raster.distributed import ward_coverage_tiled
     from phusong.raster.grid import GridSpec
 
     spec = GridSpec.for_area(inputs.wards, resolution_m=params.resolution_m)
+    choice = inputs.population
+    sites = inputs.sites
+    if params.model == "sector":  # physics (issue #12): wedges to sector_edge_db
+        sites = footprint_sites(sites, params.sector_edge_db)
     table = ward_coverage_tiled(
         inputs.wards,
-        inputs.sites,
+        sites,
         spec,
-        model=params.model,
+        model=engine_model_of(params, inputs.physics),
         link_budget=_link_budget(params),
         tile_px=run["tile_px"],
         scheduler=run["scheduler"],
-        population=run["population_raster"],
+        population=choice.raster if choice is not None and choice.dasymetric else None,
         progress=(lambda f: progress("computing coverage", 0.1 + 0.8 * f)),
     )
     gaps = gpd.GeoDataFrame(
@@ -449,7 +607,8 @@ def _tiled_route(
         crs="EPSG:4326",
     )
     source = table.attrs.get("population_source", "uniform:official")
-    return TiledCoverage(table=table, gaps=gaps, population_source=source), None
+    cov = TiledCoverage(table=table, gaps=gaps, population_source=source)
+    return tiled_layers(cov, inputs.wards, choice, physics=inputs.physics), None
 
 
 #: How each route computes coverage: ``route(inputs, params, run, progress)``
@@ -477,6 +636,14 @@ def compute_coverage(
         "tile_px": check("tile_px", tile_px),
         "scheduler": scheduler,
     }
+    if params.route in ("raster", "tiled"):  # issue #13: refuse a grid that would not fit
+        from phusong.raster.memory import check_grid_memory
+
+        n_ops = int(inputs.sites["operator"].nunique()) if len(inputs.sites) else 1
+        check_grid_memory(
+            inputs.wards, params.resolution_m, route=params.route, operators=n_ops,
+            tile_px=run["tile_px"],
+        )  # fmt: skip
     return ROUTES[params.route](inputs, params, run, progress)
 
 
@@ -499,6 +666,29 @@ def run_audit(
     route: Literal["auto", "vector", "raster", "tiled"] = AUDIT["route"].default,
     tile_px: int = AUDIT["tile_px"].default,
     scheduler: Any = None,
+    calibration: Any = None,
+    crs: str | None = None,
+    # --- progress (issue #15): dated targets -------------------------------------
+    as_of: Any = None,
+    targets: Any = None,
+    goals: Sequence[str] | str | None = None,
+    throughput: Any = None,
+    speed_target_mbps: float = AUDIT["speed_target_mbps"].default,
+    place_min_share_pct: float = AUDIT["place_min_share_pct"].default,
+    # --- end progress ----------------------------------------------------------------
+    # --- physics (issue #12) -----------------------------------------------------------
+    population: str = AUDIT["population"].default,
+    goal_layer: str = AUDIT["goal_layer"].default,
+    o2i_model: str = AUDIT["o2i_model"].default,
+    scenarios: Any = None,
+    los_probability: bool = AUDIT["los_probability"].default,
+    ue_gain_dbi: float = AUDIT["ue_gain_dbi"].default,
+    body_loss_db: float = AUDIT["body_loss_db"].default,
+    sinr_min_db: float | None = None,
+    sector_edge_db: float = AUDIT["sector_edge_db"].default,
+    terrain: str = AUDIT["terrain"].default,
+    dem: Any = None,
+    # --- end physics -------------------------------------------------------------------
     progress: ProgressFn | None = None,
 ) -> AuditResult:
     """Audit 5G coverage of every ward against a goal.
@@ -511,14 +701,17 @@ def run_audit(
     wards : path, file object, GeoDataFrame or None
         Ward boundaries; ``None`` uses the shipped Hà Nội wards.
     model : str
-        ``disc`` or ``sector`` (footprint models, exact vector geometry) or a
-        path-loss model (``uma``, ``umi``, ``rma``, ``hata``, ``fspl`` or any
-        name of :data:`phusong.models.MODELS`; raster route).
+        ``planning`` (the default: 3GPP TR 38.901 with the scenario per ward
+        and cell, outdoor and indoor layers, terrain; :mod:`phusong.models`),
+        a single path-loss model (``uma``, ``umi``, ``rma``, ``hata``,
+        ``fspl`` or any name of :data:`phusong.models.MODELS`; raster route),
+        or ``disc`` / ``sector``: quick footprint estimates (no propagation,
+        outdoor, median: an upper bound; exact vector geometry).
     threshold_dbm : float
         SS-RSRP coverage threshold [dBm]; default −110 (a common 5G cell-edge
-        planning value; see docs/sources.md).
+        planning value; see docs/sources.md). Path-loss models only.
     resolution_m : float
-        Raster resolution [m]; default 20.
+        Raster resolution [m]; default 50.
     goal : Goal or float, optional
         The goal, or a target % for the default metric; default 99 % of the
         population by 2030 (plan 58/KH-UBND).
@@ -531,12 +724,14 @@ def run_audit(
     radius_m : float, optional
         Footprint radius override [m] for disc/sector.
     population_raster : path, optional
-        People-per-pixel GeoTIFF (e.g. WorldPop); otherwise each ward's official
-        population is spread evenly over it (the result says which).
+        People-per-pixel GeoTIFF used as weights within each ward, rescaled
+        to the ward's official total (:mod:`phusong.dasymetric`).
     indoor_loss_db : float
-        Extra building-entry (O2I) loss [dB]; 0 = outdoor coverage.
+        Flat extra loss on every location [dB], single-scenario path-loss
+        models only (``planning`` has the TR 38.901 O2I indoor layer).
     reliability : float
         Cell-edge reliability for the shadow-fading margin (0.5 = no margin).
+        Path-loss models only.
     min_gap_area_m2 : float
         Smallest gap polygon reported [m²].
     route : {"auto", "vector", "raster", "tiled"}
@@ -549,6 +744,67 @@ def run_audit(
     scheduler : optional
         A Dask scheduler address or client for the raster route (see
         :mod:`phusong.raster.distributed`); ``None`` computes in-process.
+    calibration : path, bytes, dict or Calibration, optional
+        A calibration from :func:`phusong.calibration.run_calibration`
+        (``calibration.json``): per operator × band × scenario, a path-loss
+        offset (and slope) added to the model's cells
+        (:func:`phusong.calibration.apply.calibrate_inputs`). Path-loss models
+        only, and only the model it was fitted for; recorded in the
+        summary's ``calibration`` and in the model label.
+    crs : str, optional
+        Coordinate system of inputs given in projected metres without one:
+        site eastings/northings in the lat/lon columns, a ward file without a
+        CRS (e.g. ``"EPSG:3405"``, VN-2000 / UTM zone 48N). Without it such
+        inputs are refused with the systems that would fit.
+    as_of : str or date, optional
+        Audit the network as it stood on this date (``2025-06-30``, ``today``):
+        only the cells on air by then (their on-air date ≤ ``as_of``; cells
+        without a date are left out and counted). Needs on-air dates
+        (:mod:`phusong.rollout`). Also the date the targets are judged at
+        (default today).
+    targets : path, GeoDataFrame or PlacesRead, optional
+        Target places (points or polygons with ``deadline`` and ``kind``,
+        :mod:`phusong.io.targets`), each judged (:mod:`phusong.targets`) and
+        turned into milestones of the goal set.
+    goals : str or sequence of str, optional
+        Targets of the goal set to judge (``coverage``, ``speed``, ``places``
+        or a place deadline key); default every target that applies.
+    throughput : dict or ThroughputParams, optional
+        Assumptions of the throughput estimate
+        (:class:`phusong.propagation.throughput.ThroughputParams`).
+    speed_target_mbps : float
+        Speed target [Mbit/s]; default 100 (plan 58/KH-UBND).
+    place_min_share_pct : float
+        Share of a polygon place that must be served for it to count as
+        covered [%] (places with the ``served`` rule).
+    population : {"auto", "worldpop", "uniform"}
+        Where people live inside each ward (:func:`phusong.dasymetric.choose_population`):
+        ``auto`` (default) uses WorldPop 2020 1 km weights rescaled to each
+        ward's official total for the shipped Hà Nội wards (or
+        ``population_raster`` as the weights), and spreads the official total
+        evenly for other wards; ``uniform`` always spreads it evenly.
+    goal_layer : {"outdoor", "indoor"}
+        The layer the goal is judged on (both are reported; path-loss models).
+    o2i_model : {"low-loss", "high-loss"}
+        TR 38.901 §7.4.3 O2I model of the indoor layer (path-loss models).
+    scenarios : mapping or path, optional
+        Per-ward scenario overrides of the ``planning`` model, ``{ward id or
+        name: "uma" | "umi" | "rma"}`` or a CSV (:mod:`phusong.io.scenarios`).
+    los_probability : bool
+        ``planning``: weight LOS and NLOS path loss by the TR 38.901 LOS
+        probability (default False: NLOS).
+    ue_gain_dbi, body_loss_db : float
+        UE antenna gain [dBi] and body loss [dB] (path-loss models).
+    sinr_min_db : float, optional
+        Coverage also needs the best server's SINR ≥ this [dB] (raster route).
+    sector_edge_db : float
+        ``sector``: the wedge ends where the antenna pattern is this far below
+        boresight [dB] (default 10).
+    terrain : {"auto", "on", "off"}
+        Terrain diffraction over a DEM (``auto``: on for ``planning`` on the
+        raster route).
+    dem : path, optional
+        Elevation model(s) for terrain; default the shipped SRTM tile.
     progress : callable, optional
         ``progress(step, fraction)`` called as the work proceeds.
 
@@ -583,9 +839,21 @@ def run_audit(
         reliability=reliability,
         min_gap_area_m2=min_gap_area_m2,
         route=route,
-    )
-    inputs = read_inputs(sites, wards, params, population_raster, say)
+        # physics (issue #12)
+        population=population, goal_layer=goal_layer, o2i_model=o2i_model,
+        scenarios=scenarios, los_probability=los_probability, ue_gain_dbi=ue_gain_dbi,
+        body_loss_db=body_loss_db, sinr_min_db=sinr_min_db, sector_edge_db=sector_edge_db,
+        terrain=terrain, dem=dem,
+    )  # fmt: skip
+    inputs = read_inputs(sites, wards, params, population_raster, say, crs=crs)
     params = replace(params, operators=inputs.operators)
+    inputs = prepare_physics(  # physics (issue #12): people, scenarios, per-cell terms
+        inputs, params, population=population, population_raster=population_raster,
+        scenarios=scenarios,
+    )  # fmt: skip
+    inputs, params = calibrate_inputs(inputs, params, calibration)  # calibration (issue #14)
+    inputs, params, rollout = apply_as_of(inputs, params, as_of)  # progress (issue #15)
+    places = read_targets(targets, inputs.records)  # progress (issue #15)
     cov, grid = compute_coverage(
         inputs,
         params,
@@ -594,6 +862,12 @@ def run_audit(
         scheduler=scheduler,
         progress=say,
     )
+    checks = measure_checks(  # progress (issue #15): speed, target places, goal set
+        inputs, params, grid, rollout=rollout, places=places, throughput=throughput,
+        speed_target_mbps=check("speed_target_mbps", speed_target_mbps),
+        place_min_share_pct=check("place_min_share_pct", place_min_share_pct),
+        population_raster=population_raster, goals=_normalise_choice(goals),
+    )  # fmt: skip
     say("judging against the goal", 0.9)
     result = assemble_result(
         inputs.wards,
@@ -604,6 +878,7 @@ def run_audit(
         inputs.records,
         inputs.synthetic,
         grid,
+        checks=checks,  # progress (issue #15)
     )
     say("done", 1.0)
     return result
@@ -719,6 +994,7 @@ def _summary(
         },
         "inputs": inputs,
         "parameters": params.as_dict(),
+        "calibration": params.calibration,  # calibration (issue #14)
     }
 
 
@@ -731,6 +1007,7 @@ def assemble_result(
     inputs: dict[str, Any],
     synthetic: bool,
     grid_result: Any,
+    checks: Any = None,
 ) -> AuditResult:
     """Judge a per-ward coverage table against the goal and build the result.
 
@@ -754,6 +1031,9 @@ def assemble_result(
         Whether the sites are the synthetic sample.
     grid_result : GridResult or None
         Rasters of the raster route.
+    checks : Checks, optional
+        Throughput, target places and the "as of" date
+        (:func:`phusong.checks.measure_checks`); the goal set is judged here.
     """
     goal = params.goal
     table = cov.table.copy()
@@ -767,6 +1047,9 @@ def assemble_result(
     per_ward = per_ward.reset_index(drop=True)
     by_operator, operators = _operator_figures(table, goal, city, site_table)
     by_operator = ward_table[["ward_id", "name"]].merge(by_operator, on="ward_id", how="right")
+    per_ward = with_speed_columns(per_ward, checks)  # progress (issue #15): throughput per ward
+    per_ward = with_layer_columns(per_ward, cov, params)  # physics (issue #12): both layers
+    by_operator = with_label_columns(by_operator, cov, params)  # physics (issue #12): labels
     summary = _summary(
         city,
         per_ward,
@@ -779,6 +1062,9 @@ def assemble_result(
         inputs,
         synthetic,
     )
+    summary.update(layer_summary(cov, params))  # physics (issue #12): layers and labels
+    statuses = judge_checks(checks, city, goal) if checks is not None else []  # issue #15
+    summary.update(checks_summary(checks, statuses))  # issue #15: as_of, goals, throughput…
     return AuditResult(
         wards=per_ward,
         by_operator=by_operator,
@@ -790,6 +1076,7 @@ def assemble_result(
         params=params,
         coverage=cov,
         ward_table=ward_table,
+        checks=checks,  # progress (issue #15)
     )
 
 

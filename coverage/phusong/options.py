@@ -198,12 +198,14 @@ _CHECKERS: dict[str, Callable[[Option, Any, str, Path | None], Any]] = {
 # The tables
 # ---------------------------------------------------------------------------
 def _model_option() -> Option:
-    from phusong.models import MODEL_NAMES
+    from phusong.models import DEFAULT_MODEL, MODEL_NAMES
 
     return Option(
         "str",
-        "coverage model: disc/sector footprints, or a path-loss model on a raster",
-        default="disc",
+        "coverage model: planning (3GPP TR 38.901, scenario per ward, outdoor and indoor), "
+        "a single path-loss model on a raster, or the quick footprint estimates disc/sector "
+        "(no propagation: an upper bound)",
+        default=DEFAULT_MODEL,  # issue #12: was "disc"
         choices=MODEL_NAMES,
         metavar="MODEL",
     )
@@ -231,7 +233,7 @@ AUDIT: dict[str, Option] = {
     "resolution_m": Option(
         "float",
         "raster resolution [m] for path-loss models",
-        default=20.0,
+        default=50.0,  # issue #12: was 20 m; 50 m resolves streets, the people weights are 1 km
         low=1.0,
         high=5000.0,
         metavar="M",
@@ -269,7 +271,8 @@ AUDIT: dict[str, Option] = {
     ),
     "indoor_loss_db": Option(
         "float",
-        "extra building-entry loss [dB] (0 = outdoor)",
+        "flat extra loss on every location [dB], single-scenario path-loss models only "
+        "(planning computes indoor coverage with the TR 38.901 O2I model instead)",
         default=0.0,
         low=0.0,
         high=60.0,
@@ -307,10 +310,171 @@ AUDIT: dict[str, Option] = {
         "run raster routes on Dask: processes, a worker count, or tcp://host:8786",
         metavar="ADDR",
     ),
+    # --- physics (issue #12): credible coverage ---------------------------------
+    "population": Option(
+        "str",
+        "where people live inside each ward: auto (WorldPop 2020 1 km weights rescaled to "
+        "each ward's official total for the shipped wards, or --population-raster weights; "
+        "uniform otherwise), worldpop, or uniform (official total spread evenly)",
+        default="auto",
+        choices=("auto", "worldpop", "uniform"),
+        metavar="HOW",
+    ),
+    "goal_layer": Option(
+        "str",
+        "which coverage the goal is judged on: outdoor (default) or indoor (path-loss models; "
+        "both are always reported)",
+        default="outdoor",
+        choices=("outdoor", "indoor"),
+        metavar="LAYER",
+    ),
+    "o2i_model": Option(
+        "str",
+        "TR 38.901 O2I building penetration model of the indoor layer: low-loss (standard "
+        "glass and concrete) or high-loss (IRR glass); RMa areas always use low-loss",
+        default="low-loss",
+        choices=("low-loss", "high-loss"),
+        metavar="MODEL",
+    ),
+    "scenarios": Option(
+        "path",
+        "CSV of per-ward scenario overrides for the planning model: columns ward (id or name) "
+        "and scenario (uma, umi or rma)",
+        metavar="FILE",
+    ),
+    "los_probability": Option(
+        "bool",
+        "planning model: weight LOS and NLOS path loss by the TR 38.901 LOS probability "
+        "(default: NLOS, the cautious choice)",
+        default=False,
+    ),
+    "ue_gain_dbi": Option(
+        "float",
+        "UE antenna gain [dBi] (path-loss models)",
+        default=0.0,
+        low=-20.0,
+        high=20.0,
+        metavar="DBI",
+    ),
+    "body_loss_db": Option(
+        "float",
+        "body loss [dB] (path-loss models; about 3 dB for a phone held to the head)",
+        default=0.0,
+        low=0.0,
+        high=20.0,
+        metavar="DB",
+    ),
+    "sinr_min_db": Option(
+        "float",
+        "also require the best server's SINR ≥ this [dB] for coverage (path-loss models; "
+        "interference from every co-channel cell down to the noise floor)",
+        low=-30.0,
+        high=50.0,
+        metavar="DB",
+    ),
+    "sector_edge_db": Option(
+        "float",
+        "sector model: a wedge ends where the antenna pattern is this far below boresight "
+        "[dB] (10 dB: three 65° sectors meet at ±60°, where the TR 38.901 pattern is 10.2 dB down)",
+        default=10.0,
+        low=3.0,
+        high=30.0,
+        metavar="DB",
+    ),
+    "terrain": Option(
+        "str",
+        "terrain diffraction over a DEM (ITU-R P.526 Bullington): auto (on for the planning "
+        "model), on, or off; pixels without terrain data are computed without it and reported",
+        default="auto",
+        choices=("auto", "on", "off"),
+        metavar="HOW",
+    ),
+    "dem": Option(
+        "path",
+        "elevation model for terrain: SRTM .hgt or GeoTIFF (default: the shipped SRTM tile "
+        "N21E105, Hà Nội north of 21°N; the rest is 'terrain unknown')",
+        metavar="FILE",
+    ),
+    # --- end physics --------------------------------------------------------------
+    # --- calibration (issue #14) -------------------------------------------
+    "calibration": Option(
+        "path",
+        "calibration file from 'phusong calibrate' (calibration.json): path-loss offsets "
+        "per operator × band × scenario, applied to the path-loss model",
+        metavar="FILE",
+    ),
+    # --- end calibration ------------------------------------------------------
+    # --- reliability (issue #13): CRS of inputs given without one -----------
+    "crs": Option(
+        "str",
+        "coordinate system of inputs in projected metres without one (site x/y in the "
+        "lat/lon columns, a ward file without CRS), e.g. EPSG:3405 (VN-2000 / UTM 48N) "
+        "or EPSG:5897 (VN-2000 / TM-3 105°E)",
+        metavar="CRS",
+    ),
+    # --- end reliability ------------------------------------------------------
+    # --- progress (issue #15): dated targets ----------------------------------
+    "as_of": Option(
+        "str",
+        "audit the network as it stood on this date: only the cells on air by then "
+        "(needs on-air dates: an 'on_air' column, or OpenCelliD 'created' as a proxy); "
+        "also the date the targets are judged at (default today)",
+        metavar="DATE",
+    ),
+    "targets": Option(
+        "path",
+        "target places that must have 5G by a deadline: points or polygons with 'deadline' "
+        "and 'kind' columns (GeoJSON, GeoPackage, zipped Shapefile, or CSV/XLSX with lat/lon)",
+        metavar="FILE",
+    ),
+    "goals": Option(
+        "strlist",
+        "targets to judge and to fail on: coverage, speed, places (or one deadline, "
+        "places:2025-12-31); default every target that applies",
+        metavar="KEY",
+    ),
+    "speed_target_mbps": Option(
+        "float",
+        "speed target: mean 5G download of the people served [Mbit/s] (plan 58/KH-UBND: 100)",
+        default=100.0,
+        low=0.0,
+        low_open=True,
+        high=100_000.0,
+        metavar="MBPS",
+    ),
+    "place_min_share_pct": Option(
+        "float",
+        "share of a polygon target place that must be served for it to count as covered [%]",
+        default=90.0,
+        low=0.0,
+        high=100.0,
+        metavar="PCT",
+    ),
+    # --- end progress -----------------------------------------------------------
     "out": Option("path", "output folder", default=Path(DEFAULT_OUT), metavar="DIR"),
     "overwrite": Option("bool", "replace the files of a non-empty output folder", default=False),
-    "fail_under": Option("bool", "exit with status 3 when the goal is not met", default=False),
+    "fail_under": Option(
+        "bool",
+        "exit with status 3 when the goal is not met (with dated targets: any chosen target; "
+        "see --goals)",
+        default=False,
+    ),
 }
+
+#: physics (issue #12): the audit options of the model that ``phusong plan`` also takes.
+PHYSICS_PLAN_KEYS = (
+    "reliability",
+    "population",
+    "o2i_model",
+    "scenarios",
+    "los_probability",
+    "ue_gain_dbi",
+    "body_loss_db",
+    "sinr_min_db",
+    "sector_edge_db",
+    "terrain",
+    "dem",
+)
 
 #: Options of ``phusong plan`` and :func:`phusong.plan.run_plan`; the audit's
 #: model options mean the same as for ``phusong audit``.
@@ -380,6 +544,21 @@ PLAN: dict[str, Option] = {
         high=86_400.0,
         metavar="S",
     ),
+    # --- physics (issue #12): the audits' model options ----------------------------
+    **{key: AUDIT[key] for key in PHYSICS_PLAN_KEYS},
+    # --- end physics --------------------------------------------------------------
+    "calibration": AUDIT["calibration"],  # calibration (issue #14)
+    "as_of": AUDIT["as_of"],  # progress (issue #15): plan from the network as of a date
+    "crs": AUDIT["crs"],  # reliability (issue #13)
+    # --- app (issue #16): every ward at least X % -----------------------------------
+    "ward_floor_pct": Option(
+        "float",
+        "also bring every ward to at least this population coverage [%] (greedy, target mode)",
+        low=0.0,
+        high=100.0,
+        metavar="PCT",
+    ),
+    # --- end app ------------------------------------------------------------------
     "out": Option("path", "output folder", default=Path(DEFAULT_PLAN_OUT), metavar="DIR"),
     "overwrite": AUDIT["overwrite"],
     "fail_under": Option(
@@ -412,6 +591,179 @@ PLANNER: dict[str, Option] = {
         high=1.0,
     ),
 }
+
+# ---------------------------------------------------------------------------
+# Calibration (issue #14): ``phusong calibrate`` and ``run_calibration``
+# ---------------------------------------------------------------------------
+#: Default output folder of ``phusong calibrate``.
+DEFAULT_CALIBRATION_OUT = "phusong-calibration"
+
+
+def _path_loss_model_option() -> Option:
+    from phusong.models import FOOTPRINT_MODELS, MODEL_NAMES
+
+    return Option(
+        "str",
+        "path-loss model to calibrate (default: the audit's default path-loss model, else uma)",
+        choices=tuple(n for n in MODEL_NAMES if n not in FOOTPRINT_MODELS),
+        metavar="MODEL",
+    )
+
+
+#: Options of ``phusong calibrate`` and :func:`phusong.calibration.run_calibration`.
+CALIBRATE: dict[str, Option] = {
+    "sites": Option("path", "the network (any format 'audit' reads)", metavar="FILE"),
+    "measurements": Option(
+        "path",
+        "signal measurements: drive-test or crowdsourced export (CSV/TSV, XLSX, GeoJSON, "
+        "Parquet) with latitude, longitude and SS-RSRP/RSRP [dBm]",
+        metavar="FILE",
+    ),
+    "wards": AUDIT["wards"],
+    "model": _path_loss_model_option(),
+    "fit_slope": Option(
+        "bool", "also fit a distance slope [dB/decade] (default: an offset only)", default=False
+    ),
+    "folds": Option("int", "folds of the cross-validation", default=5, low=2, high=20, metavar="K"),
+    "min_points": Option(
+        "int",
+        "fewest measurements for an operator × band × scenario group to be fitted",
+        default=30,
+        low=5,
+        high=10_000_000,
+        metavar="N",
+    ),
+    "radio": AUDIT["radio"],
+    "seed": Option(
+        "int", "seed of the cross-validation folds", default=0, low=0, high=2**32 - 1, metavar="N"
+    ),
+    "nearest_sites": Option(
+        "int",
+        "site locations searched per operator × band for a measurement's best server",
+        default=6,
+        low=1,
+        high=100,
+        metavar="N",
+    ),
+    "out": Option("path", "output folder", default=Path(DEFAULT_CALIBRATION_OUT), metavar="DIR"),
+    "overwrite": AUDIT["overwrite"],
+}
+# --- end calibration ---------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# Reliability (issue #13): options named in messages, in each interface's words
+# ---------------------------------------------------------------------------
+def cli_label(key: str, value: str | None = None) -> str:
+    """Name an option as the command line does: ``--crs EPSG:3405``, ``--radio all``.
+
+    The renderer of option references (``[[key]]``, ``[[key=value]]``) in
+    messages shown by the CLI (:func:`phusong.errors.render_message`). A key
+    that is not a command-line option is shown as the key itself.
+    """
+    opt = AUDIT.get(key) or PLAN.get(key)
+    if opt is None:
+        return key if value is None else f"{key} {value}"
+    flag = opt.flags[0] if opt.flags else option_name(key)
+    return flag if value is None or opt.kind == "bool" else f"{flag} {value}"
+
+
+def label_for(labels: Mapping[str, str]) -> Callable[[str, str | None], str]:
+    """Build the renderer of option references for an interface with its own names.
+
+    Parameters
+    ----------
+    labels : mapping
+        Option key -> what the interface calls it (the app: its control's
+        label, e.g. ``{"resolution_m": "Grid resolution [m]"}``).
+
+    Returns
+    -------
+    callable
+        ``label(key, value)`` for :func:`phusong.errors.render_message` /
+        :meth:`phusong.errors.PhusongError.render`: ``"Grid resolution [m]"``,
+        ``"Radio: all"``; keys without a label fall back to the key.
+    """
+
+    def label(key: str, value: str | None = None) -> str:
+        name = labels.get(key, key)
+        return f"“{name}”" if value is None else f"“{name}: {value}”"
+
+    return label
+
+
+# --- end reliability ---------------------------------------------------------
+
+# ---------------------------------------------------------------------------
+# Progress (issue #15): throughput assumptions and ``phusong progress``
+# ---------------------------------------------------------------------------
+#: Assumptions of the SINR → downlink throughput estimate
+#: (:class:`phusong.propagation.throughput.ThroughputParams`; sources there).
+#: Audit options too: ``--throughput-cell-load 0.7``.
+THROUGHPUT: dict[str, Option] = {
+    "throughput_alpha": Option(
+        "float", "throughput: attenuation α of the Shannon bound (TR 36.942 A.2)",
+        default=0.6, low=0.0, low_open=True, high=1.0, metavar="A",
+    ),
+    "throughput_sinr_min_db": Option(
+        "float", "throughput: SINR below which nothing gets through [dB] (TR 36.942 A.2)",
+        default=-10.0, low=-50.0, high=50.0, metavar="DB",
+    ),
+    "throughput_se_max": Option(
+        "float", "throughput: highest spectral efficiency per layer [bit/s/Hz] (TR 36.942 A.2)",
+        default=4.4, low=0.0, low_open=True, high=30.0, metavar="SE",
+    ),
+    "throughput_tdd_layers": Option(
+        "int", "throughput: MIMO layers on TDD carriers (n41, n77, n78)",
+        default=4, low=1, high=8, metavar="N",
+    ),
+    "throughput_fdd_layers": Option(
+        "int", "throughput: MIMO layers on FDD carriers (n28)",
+        default=2, low=1, high=8, metavar="N",
+    ),
+    "throughput_tdd_dl_share": Option(
+        "float", "throughput: share of time a TDD carrier sends downlink (DDDSU, S 10:2:2)",
+        default=(3 + 10 / 14) / 5, low=0.0, low_open=True, high=1.0, metavar="F",
+    ),
+    "throughput_overhead": Option(
+        "float", "throughput: physical-layer overhead (TS 38.306: 0.14 for FR1 downlink)",
+        default=0.14, low=0.0, high=0.99, metavar="F",
+    ),
+    "throughput_cell_load": Option(
+        "float", "throughput: share of the carrier's resources used by other users",
+        default=0.5, low=0.0, high=0.99, metavar="F",
+    ),
+}  # fmt: skip
+AUDIT.update(THROUGHPUT)  # the audit takes them (before out/overwrite/fail_under is fine: keyed)
+
+#: Default output folder of ``phusong progress``.
+DEFAULT_PROGRESS_OUT = "phusong-progress"
+
+#: Options of ``phusong progress`` and :func:`phusong.progress.run_progress`
+#: besides the audit's (which mean the same; ``as_of`` ends the series).
+PROGRESS: dict[str, Option] = {
+    "freq": Option(
+        "str",
+        "one audit per quarter, year or month, from the first on-air date to --as-of",
+        default="quarter",
+        choices=("quarter", "year", "month"),
+        metavar="STEP",
+    ),
+    "required_sites": Option(
+        "bool",
+        "also run the planner on the network of the last date: new sites needed for the "
+        "coverage goal, and per year until its deadline",
+        default=False,
+    ),
+    "out": Option("path", "output folder", default=Path(DEFAULT_PROGRESS_OUT), metavar="DIR"),
+    "overwrite": Option("bool", "replace the files of a non-empty output folder", default=False),
+    "fail_under": Option(
+        "bool",
+        "exit with status 3 when a chosen target is not met (see --goals)",
+        default=False,
+    ),
+}
+# --- end progress --------------------------------------------------------------
 
 #: Backwards-compatible names of the tables.
 AUDIT_KEYS = AUDIT
@@ -463,6 +815,36 @@ class AuditOptions:
     route: str = AUDIT["route"].default
     tile_px: int = AUDIT["tile_px"].default
     scheduler: str | None = AUDIT["scheduler"].default
+    # --- physics (issue #12) -------------------------------------------------------------
+    population: str = AUDIT["population"].default
+    goal_layer: str = AUDIT["goal_layer"].default
+    o2i_model: str = AUDIT["o2i_model"].default
+    scenarios: Path | None = AUDIT["scenarios"].default
+    los_probability: bool = AUDIT["los_probability"].default
+    ue_gain_dbi: float = AUDIT["ue_gain_dbi"].default
+    body_loss_db: float = AUDIT["body_loss_db"].default
+    sinr_min_db: float | None = AUDIT["sinr_min_db"].default
+    sector_edge_db: float = AUDIT["sector_edge_db"].default
+    terrain: str = AUDIT["terrain"].default
+    dem: Path | None = AUDIT["dem"].default
+    # --- end physics ----------------------------------------------------------------------
+    calibration: Path | None = AUDIT["calibration"].default  # calibration (issue #14)
+    crs: str | None = AUDIT["crs"].default  # reliability (issue #13)
+    # --- progress (issue #15) ---------------------------------------------------------
+    as_of: str | None = None
+    targets: Path | None = None
+    goals: tuple[str, ...] | None = None
+    speed_target_mbps: float = AUDIT["speed_target_mbps"].default
+    place_min_share_pct: float = AUDIT["place_min_share_pct"].default
+    throughput_alpha: float | None = None
+    throughput_sinr_min_db: float | None = None
+    throughput_se_max: float | None = None
+    throughput_tdd_layers: int | None = None
+    throughput_fdd_layers: int | None = None
+    throughput_tdd_dl_share: float | None = None
+    throughput_overhead: float | None = None
+    throughput_cell_load: float | None = None
+    # --- end progress -----------------------------------------------------------------
     out: Path = field(default_factory=lambda: Path(DEFAULT_OUT))
     overwrite: bool = AUDIT["overwrite"].default
     fail_under: bool = AUDIT["fail_under"].default
@@ -501,6 +883,10 @@ class AuditOptions:
         kwargs = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in cli_only}
         kwargs["goal"] = self.goal_object()
         kwargs["scheduler"] = _scheduler(self.scheduler)
+        # progress (issue #15): the throughput_* options go together as run_audit(throughput=…)
+        kwargs["throughput"] = {
+            k.removeprefix("throughput_"): kwargs.pop(k) for k in THROUGHPUT if k in kwargs
+        }
         return kwargs
 
 
@@ -632,16 +1018,23 @@ def resolve_audit_options(
 __all__ = [
     "AUDIT",
     "AUDIT_KEYS",
+    "CALIBRATE",
+    "DEFAULT_CALIBRATION_OUT",
     "DEFAULT_OUT",
     "DEFAULT_PLAN_OUT",
+    "DEFAULT_PROGRESS_OUT",
     "PLAN",
     "PLANNER",
     "PLAN_KEYS",
+    "PROGRESS",
+    "THROUGHPUT",
     "AuditOptions",
     "Key",
     "Option",
     "check",
+    "cli_label",
     "default",
+    "label_for",
     "option_name",
     "read_config",
     "resolve_audit_options",

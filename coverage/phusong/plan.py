@@ -120,7 +120,9 @@ class PlanRun:
             ``newly_covered_population`` [people] (audited; NaN without a
             re-audit), ``estimated_newly_covered_population`` [people] (the
             planner's estimate), ``new_sites``, ``meets_target_before`` /
-            ``_after``. Wards with most new sites first.
+            ``_after``, then what the figures are: ``scenario`` (planning),
+            ``model``, ``coverage_layer``, ``reliability``, ``threshold_dbm``,
+            ``population_source``. Wards with most new sites first.
         """
         cols = ["population_coverage_pct", "area_coverage_pct", "covered_population"]
         base = self.before.wards[["ward_id", "name", "population", *cols]].copy()
@@ -168,6 +170,14 @@ class PlanRun:
             "meets_target_before",
             "meets_target_after",
         ]
+        # physics (issue #12): what the figures are (model, layer, reliability, threshold, people)
+        from phusong.layers import LABEL_COLUMNS
+
+        labels = [c for c in ("scenario", *LABEL_COLUMNS) if c in self.before.wards]
+        ids = self.before.wards["ward_id"].astype(str).to_numpy()
+        for c in labels:
+            base[c] = base["ward_id"].map(pd.Series(self.before.wards[c].to_numpy(), index=ids))
+        order += labels
         return (
             base[order]
             .sort_values(
@@ -385,6 +395,7 @@ def run_plan(
     time_limit_s: float = PLAN["time_limit_s"].default,
     progress: ProgressFn | None = None,
     plan_options: dict[str, Any] | None = None,
+    ward_floor_pct: float | None = None,  # issue #16 (app): every ward at least X %
     **audit_kwargs: Any,
 ) -> PlanRun:
     """Propose new sites to reach the goal, and check the proposal by re-auditing.
@@ -426,6 +437,12 @@ def run_plan(
         MILP time limit per round [s].
     progress : callable, optional
         ``progress(step, fraction)`` over the whole job.
+    ward_floor_pct : float, optional
+        Every ward must also reach this population coverage [%] (greedy,
+        target mode; :mod:`phusong.planning.floors`); rounds continue until
+        the re-audit meets the target *and* every floor. The summary then holds
+        ``ward_floor_pct``, ``meets_ward_floor_after`` and
+        ``wards_below_floor_after``.
     plan_options : dict, optional
         Further options of :func:`phusong.planning.propose_sites`
         (``demand_cell_m``, ``candidate_spacing_m``, ``new_site``,
@@ -482,6 +499,9 @@ def run_plan(
     plan counted rather than the readers' default 65° wedges.
     """
     say = progress or _silent
+    if ward_floor_pct is not None:  # issue #16 (app): the floor goes to the planner
+        floor = check("ward_floor_pct", ward_floor_pct, PLAN)
+        plan_options = {**(plan_options or {}), "ward_floor_pct": floor}
     options = _checked_options(
         target_pct=target_pct,
         budget=budget,
@@ -501,6 +521,9 @@ def run_plan(
     setting = _setting_from_audit(before, options, candidates, excluded)
     rounds = _plan_rounds(before, options, setting, stage)
     summary = _plan_summary(before, rounds, options, setting)
+    from phusong.planning.floors import floor_summary  # issue #16 (app): every ward ≥ X %
+
+    summary.update(floor_summary(rounds.after, options.plan_options.get("ward_floor_pct")))
     given_files = {
         key: rec
         for key, source in (("candidates", candidates), ("excluded", excluded))
@@ -657,8 +680,22 @@ def _setting_from_audit(
             **options.audit_kwargs,
             "radio": radio if radio is None or "NR" in radio else None,
             "operators": before.params.operators,
+            # progress (issue #15): the existing sites were filtered by as_of once, in the
+            # first audit; the re-audits keep them and the new (undated) sites
+            "as_of": None,
+            # physics (issue #12): the re-audits place people as the first audit did
+            "population": _same_population(before, options.audit_kwargs),
         },
     )
+
+
+def _same_population(before: AuditResult, audit_kwargs: dict[str, Any]) -> str:
+    """Return the ``population`` option that gives the re-audits the first audit's people."""
+    asked = str(audit_kwargs.get("population") or "auto")
+    if asked != "auto" or audit_kwargs.get("population_raster") is not None:
+        return asked
+    source = str(before.summary.get("population_source", ""))
+    return "uniform" if source.startswith("uniform") else "worldpop"
 
 
 @dataclass
@@ -708,10 +745,18 @@ def _plan_rounds(
         rounds.history[-1]["population_coverage_pct_after"] = coverage_after
         if options.mode == "budget" or plan.summary["n_sites"] == 0:
             break
-        if coverage_after >= setting.target - 1e-9:
+        floor = options.plan_options.get("ward_floor_pct")  # issue #16 (app)
+        if coverage_after >= setting.target - 1e-9 and floors_met(rounds.after, floor):
             break
         current = rounds.after
     return rounds
+
+
+def floors_met(result: AuditResult, floor_pct: float | None) -> bool:
+    """Issue #16 (app): whether every ward reaches the plan's floor (``True`` without one)."""
+    from phusong.planning.floors import floor_met
+
+    return floor_met(result, floor_pct)
 
 
 def _propose_round(

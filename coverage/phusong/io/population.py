@@ -166,7 +166,10 @@ class PopulationRaster:
         c1 = math.ceil(win.col_off + win.width) + 1
         r1 = math.ceil(win.row_off + win.height) + 1
         win = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
-        win = win.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
+        try:
+            win = win.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
+        except rasterio.errors.WindowError:  # the grid lies outside the raster: nobody there
+            return src_crs, np.zeros((1, 1)), src.transform * Affine.translation(-2, -2)
         try:
             data = src.read(1, window=win, masked=True).astype("float64").filled(0.0)
         except rasterio.errors.RasterioIOError as exc:
@@ -242,6 +245,95 @@ def open_population(raster: PopulationLike) -> Iterator[PopulationRaster]:
         yield PopulationRaster(src, path.name, path)
 
 
+# --------------------------------------------------------------------------
+# Checks before any route reads the raster (issue #13)
+# --------------------------------------------------------------------------
+#: Highest believable people per km² of one pixel: far above Hà Nội's densest
+#: wards (about 40,000 / km²) and the densest city districts on Earth (about
+#: 100,000 / km²). Higher values mean the raster holds a density, not counts.
+MAX_PEOPLE_PER_KM2 = 200_000.0
+
+
+def _window_under(src: Any, crs: CRS, bounds: tuple[float, float, float, float]) -> Any:
+    """Window of ``src`` under ``bounds`` (in ``crs``), or ``None`` when they do not overlap."""
+    left, bottom, right, top = rasterio.warp.transform_bounds(crs, src.crs, *bounds, densify_pts=21)
+    sl, sb, sr, st = src.bounds
+    if right <= sl or left >= sr or top <= sb or bottom >= st:
+        return None
+    win = rasterio.windows.from_bounds(
+        max(left, sl), max(bottom, sb), min(right, sr), min(top, st), transform=src.transform
+    )
+    win = win.round_offsets(op="floor").round_lengths(op="ceil")
+    return win.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
+
+
+def check_population_raster(raster: PopulationLike, wards: gpd.GeoDataFrame) -> None:
+    """Refuse a population raster that cannot give the wards' people, before any route reads it.
+
+    Checks, each with a :class:`~phusong.errors.DataError` naming the file
+    and the fix: the file opens as a raster; it has a CRS; it overlaps the
+    wards; its pixels under the wards are not all nodata or 0; no count is
+    negative; no pixel holds more than :data:`MAX_PEOPLE_PER_KM2` people per
+    km² of its area (a density raster given as counts).
+
+    Parameters
+    ----------
+    raster : path, open rasterio dataset or PopulationRaster
+        People per pixel (band 1).
+    wards : GeoDataFrame
+        The study area, with a CRS.
+    """
+    with open_population(raster) as pop:
+        src, name = pop.dataset, pop.name
+        if src.crs is None:
+            raise DataError(
+                "the population raster has no coordinate reference system, so it cannot be "
+                "placed on the wards; give it one (e.g. gdal_edit.py -a_srs EPSG:4326 FILE, for "
+                "WorldPop) and try again.",
+                file=name,
+            )
+        bounds = tuple(float(v) for v in wards.total_bounds)
+        win = _window_under(src, CRS.from_user_input(wards.crs), bounds)  # type: ignore[arg-type]
+        if win is None or win.width < 1 or win.height < 1:
+            raise DataError(
+                f"the population raster (bounds {tuple(round(v, 4) for v in src.bounds)} in "
+                f"{src.crs}) does not overlap the wards; give a raster of the study area (e.g. "
+                "WorldPop's for Vietnam).",
+                file=name,
+            )
+        try:
+            data = src.read(1, window=win, masked=True).astype("float64")
+        except (rasterio.errors.RasterioIOError, ValueError) as exc:
+            raise DataError(f"could not read the population raster ({exc}).", file=name) from exc
+        _check_counts(data, rasterio.windows.transform(win, src.transform), src.crs, name)
+
+
+def _check_counts(data: np.ma.MaskedArray, transform: Affine, crs: Any, name: str) -> None:
+    """Refuse all-nodata, negative and density-like values under the wards."""
+    values = data.filled(np.nan)
+    finite = np.isfinite(values)
+    if not finite.any() or not np.nansum(np.where(finite, values, 0.0)) > 0:
+        raise DataError(
+            "the population raster holds no people over the wards (every pixel there is "
+            "nodata or 0); check its nodata value, or give the raster of the right area.",
+            file=name,
+        )
+    if np.nanmin(values) < 0:
+        raise DataError(
+            "the population raster has negative people counts; give counts per pixel (≥ 0).",
+            file=name,
+        )
+    area_km2 = _pixel_areas_m2(transform, values.shape, CRS.from_user_input(crs)) / 1e6
+    density = np.where(finite, values, 0.0) / area_km2
+    if float(density.max()) > MAX_PEOPLE_PER_KM2:
+        raise DataError(
+            f"a pixel holds {float(density.max()):,.0f} people per km² of its area; this raster "
+            "looks like a density (people per km²), not people per pixel. Give a people-per-"
+            "pixel raster (WorldPop 'ppp'), or multiply the density by each pixel's area.",
+            file=name,
+        )
+
+
 def population_on_grid(raster: PopulationLike, grid: TargetGrid) -> tuple[np.ndarray, str]:
     """Resample a people-per-pixel raster onto ``grid`` (people per grid pixel).
 
@@ -296,10 +388,100 @@ def _pixel_areas_m2(transform: Any, shape: tuple[int, int], crs: CRS) -> np.ndar
     return np.full((h, w), abs(transform.a * transform.e - transform.b * transform.d))
 
 
+# --------------------------------------------------------------------------
+# The shipped WorldPop raster and a raster's pixels as polygons (issue #12)
+# --------------------------------------------------------------------------
+#: File name of the shipped WorldPop 2020 1 km raster (``data/population/``).
+WORLDPOP_FILE = "hanoi_worldpop_2020_1km.tif"
+#: Credit line WorldPop's CC BY 4.0 licence asks for, wherever its people are used.
+WORLDPOP_CREDIT = (
+    "WorldPop (www.worldpop.org), University of Southampton; DOI 10.5258/SOTON/WP00671 (CC BY 4.0)"
+)
+
+
+def worldpop_path() -> Path:
+    """Path of the shipped WorldPop 2020 1 km raster of Hà Nội (see ``data/population/README.md``)."""
+    from phusong.io.shipped import data_path
+
+    return data_path("population", WORLDPOP_FILE)
+
+
+def _pixels_under(src: Any, crs: CRS, bounds: tuple[float, ...]) -> Any:
+    """Whole-pixel window of ``src`` holding ``bounds`` (in ``crs``) plus one pixel; None if disjoint."""
+    left, bottom, right, top = rasterio.warp.transform_bounds(crs, src.crs, *bounds, densify_pts=21)
+    win = rasterio.windows.from_bounds(left, bottom, right, top, transform=src.transform)
+    c0, r0 = math.floor(win.col_off) - 1, math.floor(win.row_off) - 1
+    c1 = math.ceil(win.col_off + win.width) + 1
+    r1 = math.ceil(win.row_off + win.height) + 1
+    c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, src.width), min(r1, src.height)
+    if c1 <= c0 or r1 <= r0:
+        return None
+    return rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def raster_pixels(
+    raster: PopulationLike, wards: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray, CRS, str]:
+    """Return the pixels of a people-per-pixel raster under the wards, as polygons.
+
+    Parameters
+    ----------
+    raster : path, open rasterio dataset or PopulationRaster
+        People per pixel (band 1); nodata and NaN count as 0.
+    wards : GeoDataFrame
+        The study area (any CRS).
+
+    Returns
+    -------
+    boxes : ndarray of shapely Polygons
+        One square per pixel of the window under the wards (plus one pixel),
+        in the raster's CRS.
+    people : ndarray
+        float64 people of each pixel [people] (≥ 0).
+    crs : pyproj.CRS
+        The raster's CRS.
+    label : str
+        ``"raster:<file name>"``.
+
+    Raises
+    ------
+    DataError
+        No CRS, an unreadable window, or negative counts.
+    """
+    with open_population(raster) as pop:
+        src = pop.dataset
+        if src.crs is None:
+            raise DataError(
+                "the population raster has no CRS; give it one (e.g. EPSG:4326).", file=pop.name
+            )
+        crs = CRS.from_user_input(src.crs)
+        win = _pixels_under(src, CRS.from_user_input(wards.crs), tuple(wards.total_bounds))
+        if win is None:
+            return np.empty(0, dtype=object), np.zeros(0), crs, pop.label
+        data = src.read(1, window=win, masked=True).astype("float64").filled(0.0)
+        data[~np.isfinite(data)] = 0.0
+        if np.any(data < 0):
+            raise DataError("the population raster has negative people counts.", file=pop.name)
+        t = rasterio.windows.transform(win, src.transform)
+        rows, cols = np.indices(data.shape)
+        x0, y0 = t.c + cols * t.a, t.f + rows * t.e
+        boxes = shapely.box(
+            np.minimum(x0, x0 + t.a).ravel(), np.minimum(y0, y0 + t.e).ravel(),
+            np.maximum(x0, x0 + t.a).ravel(), np.maximum(y0, y0 + t.e).ravel(),
+        )  # fmt: skip
+        return boxes, data.ravel(), crs, pop.label
+
+
 __all__ = [
+    "MAX_PEOPLE_PER_KM2",
+    "WORLDPOP_CREDIT",
+    "WORLDPOP_FILE",
     "PopulationLike",
     "PopulationRaster",
     "TargetGrid",
+    "check_population_raster",
     "open_population",
     "population_on_grid",
+    "raster_pixels",
+    "worldpop_path",
 ]

@@ -217,6 +217,7 @@ def proposed_site_table(
     radius: float,
     crs: CRS,
     model: str,
+    sector_edge_db: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Cells of the proposed sites in the canonical site schema.
 
@@ -236,6 +237,11 @@ def proposed_site_table(
         CRS of ``xy``.
     model : str
         The audit's coverage model (sets the sectors' beamwidth).
+    sector_edge_db : float, optional
+        The ``sector`` model's wedge edge [dB] (default
+        :data:`phusong.vector.footprints.DEFAULT_SECTOR_EDGE_DB`): under the
+        footprint models a sector's beamwidth is chosen so that its wedge is
+        ``360°/sectors`` wide by that rule, and the k wedges tile the disc.
 
     Returns
     -------
@@ -257,12 +263,17 @@ def proposed_site_table(
     # Under the disc/sector models the planner counts each new site as a full
     # disc: k wedges of 360°/k tile exactly that disc (a re-audit, or
     # 'phusong audit' on the proposed sheet, then covers what was planned).
+    # physics (issue #12): the sector model's wedge is 2 φ3dB √(edge/12) wide,
+    # so the beamwidth is the one whose wedge is 360°/k.
     if omni:
         beam = np.nan
     elif path_loss:
         beam = site.beamwidth_deg
     else:
-        beam = 360.0 / k
+        from phusong.vector.footprints import DEFAULT_SECTOR_EDGE_DB
+
+        edge = DEFAULT_SECTOR_EDGE_DB if sector_edge_db is None else float(sector_edge_db)
+        beam = (360.0 / k) / (2.0 * np.sqrt(edge / 12.0))
     data: dict[str, Any] = {
         "cell_id": [f"{s}-{j + 1}" for s, j in zip(site_ids, sector, strict=True)],
         "site_id": site_ids,

@@ -78,6 +78,9 @@ class PlanInputs:
         Model and link-budget parameters, as the audit's.
     synthetic : bool
         The gaps are synthetic (said in the summary).
+    grid : GridSpec, optional
+        The audit's grid (path-loss models: candidate footprints and terrain
+        are computed on it; :mod:`phusong.planning.modelcover`).
     """
 
     wards: gpd.GeoDataFrame
@@ -85,6 +88,7 @@ class PlanInputs:
     sites: gpd.GeoDataFrame | None = None
     params: Any = None
     synthetic: bool = False
+    grid: Any = None  # physics (issue #12): the audit grid
 
     @classmethod
     def from_audit(cls, result: Any) -> PlanInputs:
@@ -96,6 +100,7 @@ class PlanInputs:
             sites=getattr(result, "sites", None),
             params=getattr(result, "params", None),
             synthetic=bool(summary.get("synthetic", False)),
+            grid=getattr(getattr(result, "grid", None), "grid", None),  # physics (issue #12)
         )
 
 
@@ -195,6 +200,7 @@ class _Setting:
     model: str
     crs: CRS
     radius_m: float
+    footprints: Any = None  # physics (issue #12): path-loss models, from the engine
 
 
 @dataclass(frozen=True)
@@ -268,6 +274,7 @@ def propose_sites(
     time_limit_s: float = PLAN["time_limit_s"].default,
     new_site: NewSite | None = None,
     mip_rel_gap: float = PLANNER["mip_rel_gap"].default,
+    ward_floor_pct: float | None = None,  # issue #16 (app): every ward at least X %
 ) -> PlanResult:
     """Propose the fewest new sites that bring the city to its goal.
 
@@ -304,6 +311,10 @@ def propose_sites(
         Configuration of a new site; default :func:`default_new_site`.
     mip_rel_gap : float
         Relative gap at which the MILP stops.
+    ward_floor_pct : float, optional
+        Every ward must also reach this population coverage [%] (its own
+        residents); the greedy then serves the wards short of it first
+        (:mod:`phusong.planning.floors`). Greedy only.
 
     Defaults and bounds come from :data:`phusong.options.PLAN` and
     :data:`phusong.options.PLANNER`.
@@ -343,8 +354,12 @@ def propose_sites(
     _check_people_add_up(people, demand)
     pool = _candidate_pool(inp, candidates, excluded, setting, asked)
     target_w = target_pct / 100.0 * people.total - people.covered
-    problem = _problem(pool, demand, setting.radius_m, asked, target_w)
-    plan = _pick_plan(_solve(problem, asked), problem, asked.method)
+    problem = _problem(pool, demand, setting, asked, target_w, inp.wards)
+    if ward_floor_pct is None:
+        solved = _solve(problem, asked)
+    else:  # issue #16 (app): every ward at least X % (phusong.planning.floors)
+        solved = _solve_with_floor(problem, asked, demand, inp.wards, ward_floor_pct)
+    plan = _pick_plan(solved, problem, asked.method)
     return _plan_result(
         _Outcome(inp, setting, people, demand, pool, problem, plan), asked, target_pct, t_start
     )
@@ -374,6 +389,7 @@ def _plan_result(out: _Outcome, asked: _Asked, target_pct: float, t_start: float
         setting.radius_m,
         setting.crs,
         setting.model,
+        audit_param(out.inp.params, "sector_edge_db"),  # physics (issue #12)
     )
     demand = out.demand.assign(covered=_covered(problem, plan.chosen))
     cands = pool.cands.assign(
@@ -414,14 +430,35 @@ def _setting(inp: PlanInputs, operator: str | None, new_site: NewSite | None) ->
     site = new_site or default_new_site(op)
     if site.operator != op:
         site = replace(site, operator=op)
+    model = str(audit_param(inp.params, "model", AUDIT["model"].default))
+    crs = equal_area_crs(inp.wards)
+    footprints = _model_footprints(inp, site, model, crs)  # physics (issue #12)
     return _Setting(
         operator=op,
         counted=counted,
         site=site,
-        model=str(audit_param(inp.params, "model", AUDIT["model"].default)),
-        crs=equal_area_crs(inp.wards),
-        radius_m=footprint_radius_m(site, inp.params),
+        model=model,
+        crs=crs,
+        radius_m=footprints.reach_m
+        if footprints is not None
+        else footprint_radius_m(site, inp.params),
+        footprints=footprints,
     )
+
+
+def _model_footprints(inp: PlanInputs, site: NewSite, model: str, crs: CRS) -> Any:
+    """Physics (issue #12): the audit model's footprint of a new site (path-loss models only).
+
+    Returns ``None`` for the footprint models (the planner counts discs) and
+    when a footprint was forced with ``NewSite.range_m``.
+    """
+    from phusong.models import get_model
+    from phusong.planning.modelcover import candidate_footprints, plan_params
+
+    if get_model(model).is_footprint or site.range_m is not None:
+        return None
+    scen = inp.wards["scenario"].dropna().astype(str).unique() if "scenario" in inp.wards else None
+    return candidate_footprints(site, plan_params(inp.params), crs, scen, audit_grid=inp.grid)
 
 
 def _operator_for(inp: PlanInputs, operator: str | None) -> tuple[str, str]:
@@ -515,12 +552,30 @@ def _candidate_pool(
 
 
 def _problem(
-    pool: _Pool, demand: gpd.GeoDataFrame, radius_m: float, asked: _Asked, target_weight: float
+    pool: _Pool,
+    demand: gpd.GeoDataFrame,
+    setting: _Setting,
+    asked: _Asked,
+    target_weight: float,
+    wards: gpd.GeoDataFrame,
 ) -> _Problem:
-    """Coverage matrix, weights and spacing conflicts of the remaining candidates."""
+    """Coverage matrix, weights and spacing conflicts of the remaining candidates.
+
+    Path-loss models: each candidate serves where the audit's own model says
+    (:func:`phusong.planning.modelcover.model_coverage_matrix`); footprint
+    models: the disc of ``setting.radius_m``.
+    """
+    radius_m = setting.radius_m
     dxy = np.column_stack([demand["x_m"].to_numpy(), demand["y_m"].to_numpy()])
+    if setting.footprints is not None:  # physics (issue #12)
+        from phusong.planning.modelcover import candidate_scenarios, model_coverage_matrix
+
+        scen = candidate_scenarios(pool.cands, wards)
+        cover = model_coverage_matrix(pool.xy, scen, dxy, setting.footprints)
+    else:
+        cover = coverage_matrix(pool.xy, dxy, radius_m)
     problem = _Problem(
-        cover=coverage_matrix(pool.xy, dxy, radius_m),
+        cover=cover,
         weights=demand["weight"].to_numpy("float64"),
         conflicts=conflict_pairs(pool.xy, asked.min_spacing_m),
         budget=asked.budget,
@@ -570,6 +625,34 @@ def _solve(problem: _Problem, asked: _Asked) -> tuple[GreedyResult | None, MilpR
             mip_rel_gap=asked.mip_rel_gap,
         )
     return g_res, m_res
+
+
+def _solve_with_floor(
+    problem: _Problem, asked: _Asked, demand: gpd.GeoDataFrame, wards: Any, floor_pct: float
+) -> tuple[GreedyResult | None, MilpResult | None]:
+    """Issue #16 (app): the floors first, then the city target (greedy only).
+
+    Raises
+    ------
+    ConfigError
+        A budget or the MILP asked for together with a floor.
+    """
+    from phusong.errors import ConfigError
+    from phusong.planning.floors import floor_then_target, ward_needs
+
+    floor_pct = PLAN["ward_floor_pct"].check(floor_pct, "ward_floor_pct")
+    if asked.method != "greedy" or problem.budget is not None:
+        raise ConfigError(
+            "ward_floor_pct: a floor for every ward works with method='greedy' and a target, "
+            "not with a budget or the MILP."
+        )
+    groups, needs = ward_needs(
+        wards, demand["ward_id"].to_numpy(), problem.weights, float(floor_pct)
+    )
+    result = floor_then_target(
+        problem.cover, problem.weights, groups, needs, problem.target_weight, problem.conflicts
+    )
+    return result, None
 
 
 def _better_solver(

@@ -9,7 +9,13 @@ One small function per physical model (the pvlib layout), grouped by family:
 * :mod:`~phusong.propagation.antenna`: the sector antenna pattern;
 * :mod:`~phusong.propagation.fading`: shadow-fading σ and reliability margin;
 * :mod:`~phusong.propagation.linkbudget`: :class:`LinkBudget`, resource
-  blocks, noise, RSRP, SINR and the range of a cell (:func:`max_range_m`).
+  blocks, noise, RSRP, SINR and the range of a cell (:func:`max_range_m`);
+* :mod:`~phusong.propagation.numerology`: duplex mode and subcarrier spacing
+  per NR band, resource blocks per cell;
+* :mod:`~phusong.propagation.o2i`: TR 38.901 §7.4.3 outdoor-to-indoor
+  building penetration loss (low-loss and high-loss models);
+* :mod:`~phusong.propagation.celllosses`: the per-cell margins, O2I and
+  receiver losses of a scenario-aware model (:func:`cell_losses`).
 
 Every public name is re-exported here: ``from phusong.propagation import
 path_loss_db`` and ``phusong.propagation.LinkBudget`` work as before the split.
@@ -44,9 +50,12 @@ References
 from __future__ import annotations
 
 from phusong.propagation.antenna import antenna_gain_db, sector_attenuation_db
+from phusong.propagation.celllosses import CellLosses, cell_losses
 from phusong.propagation.fading import (
     PLANNING_RELIABILITY,
     SHADOW_FADING_SIGMA_DB,
+    combined_sigma_db,
+    indoor_margin_db,
     shadow_fading_sigma_db,
     shadow_margin_db,
 )
@@ -64,6 +73,22 @@ from phusong.propagation.linkbudget import (
     sinr_db,
 )
 from phusong.propagation.los import los_probability_rma, los_probability_uma, los_probability_umi
+from phusong.propagation.numerology import (
+    BAND_NUMEROLOGY,
+    DEFAULT_SCS_KHZ,
+    Numerology,
+    band_numerology,
+    n_rb_per_cell,
+    scs_khz_per_cell,
+)
+from phusong.propagation.o2i import (
+    O2I_MODELS,
+    O2I_SIGMA_DB,
+    material_loss_db,
+    median_indoor_distance_m,
+    o2i_loss_db,
+    through_wall_loss_db,
+)
 from phusong.propagation.pathloss import (
     C_38901_M_S,
     COST231_VALID_MHZ,
@@ -95,36 +120,50 @@ from phusong.propagation.pathloss import (
 )
 
 __all__ = [
+    "BAND_NUMEROLOGY",
     "COST231_VALID_MHZ",
     "C_38901_M_S",
+    "DEFAULT_SCS_KHZ",
     "H_E_M",
     "MAX_RANGE_CAP_M",
     "MIN_DISTANCE_M",
     "MODEL_ALIASES",
     "N_RB_TABLE",
+    "O2I_MODELS",
     "O2I_PLANNING_LOSS_DB",
+    "O2I_SIGMA_DB",
     "PATH_LOSS_MODELS",
     "PLANNING_RELIABILITY",
     "SHADOW_FADING_SIGMA_DB",
     "SPEED_OF_LIGHT_M_S",
+    "CellLosses",
     "ExtrapolationWarning",
     "LinkBudget",
     "ModelAlias",
     "ModelName",
+    "Numerology",
     "antenna_gain_db",
+    "band_numerology",
     "breakpoint_distance_m",
+    "cell_losses",
+    "combined_sigma_db",
     "cost231_hata_db",
     "dbm_to_mw",
     "distance_3d_m",
     "fspl_db",
+    "indoor_margin_db",
     "los_probability_rma",
     "los_probability_uma",
     "los_probability_umi",
+    "material_loss_db",
     "max_range_m",
+    "median_indoor_distance_m",
     "model_function",
     "mw_to_dbm",
     "n_rb_for",
+    "n_rb_per_cell",
     "noise_per_re_dbm",
+    "o2i_loss_db",
     "path_loss_db",
     "resolve_model",
     "rma_breakpoint_distance_m",
@@ -132,10 +171,12 @@ __all__ = [
     "rma_mixed_db",
     "rma_nlos_db",
     "rsrp_dbm",
+    "scs_khz_per_cell",
     "sector_attenuation_db",
     "shadow_fading_sigma_db",
     "shadow_margin_db",
     "sinr_db",
+    "through_wall_loss_db",
     "uma_los_db",
     "uma_mixed_db",
     "uma_nlos_db",

@@ -29,6 +29,8 @@ from phusong.propagation.pathloss import resolve_model
 __all__ = [
     "PLANNING_RELIABILITY",
     "SHADOW_FADING_SIGMA_DB",
+    "combined_sigma_db",
+    "indoor_margin_db",
     "shadow_fading_sigma_db",
     "shadow_margin_db",
 ]
@@ -123,3 +125,55 @@ def shadow_margin_db(sigma_db: ArrayLike, reliability: ArrayLike) -> Array:
     from scipy.special import ndtri
 
     return _out(_f(sigma_db) * ndtri(r))
+
+
+def combined_sigma_db(sigma_sf_db: ArrayLike, sigma_p_db: ArrayLike) -> Array:
+    """σ of outdoor shadow fading and building penetration together [dB].
+
+    Parameters
+    ----------
+    sigma_sf_db : array_like
+        Outdoor shadow-fading σ_SF [dB] (:func:`shadow_fading_sigma_db`).
+    sigma_p_db : array_like
+        Building-to-building spread of the O2I loss σ_P [dB]
+        (:data:`phusong.propagation.o2i.O2I_SIGMA_DB`).
+
+    Returns
+    -------
+    ndarray
+        √(σ_SF² + σ_P²) [dB]: 7.45 dB for UMa NLOS (6 dB) indoors behind the
+        low-loss model (4.4 dB).
+
+    Notes
+    -----
+    The two are independent log-normal terms (TR 38.901 §7.4.1 and §7.4.3
+    draw them separately), so their dB values add as independent Gaussians.
+    """
+    return _out(np.hypot(_f(sigma_sf_db), _f(sigma_p_db)))
+
+
+def indoor_margin_db(
+    sigma_sf_db: ArrayLike, sigma_p_db: ArrayLike, reliability: ArrayLike
+) -> Array:
+    """Extra margin an indoor location needs beyond the outdoor one [dB].
+
+    Parameters
+    ----------
+    sigma_sf_db : array_like
+        Outdoor shadow-fading σ_SF [dB].
+    sigma_p_db : array_like
+        O2I spread σ_P [dB].
+    reliability : array_like
+        Cell-edge reliability in (0, 1); 0.5 gives 0 dB.
+
+    Returns
+    -------
+    ndarray
+        (√(σ_SF² + σ_P²) − σ_SF) Φ⁻¹(reliability) [dB], to add on top of the
+        outdoor margin σ_SF Φ⁻¹(reliability), so that indoor coverage is
+        judged with the margin of the combined σ.
+    """
+    total = combined_sigma_db(sigma_sf_db, sigma_p_db)
+    return _out(
+        _f(shadow_margin_db(total, reliability)) - _f(shadow_margin_db(sigma_sf_db, reliability))
+    )

@@ -328,7 +328,13 @@ class LinkBudget:
         low-loss model gives 12.7 dB through the wall plus 0.5 dB/m indoors,
         about 19 dB on average; the high-loss model about 27 dB plus indoors).
     other_loss_db : float, default 0
-        Other receive-side losses, e.g. body loss [dB].
+        Other receive-side losses [dB].
+    ue_gain_dbi : float, default 0
+        UE antenna gain [dBi] (0 dBi: the usual handset assumption; a gain
+        lowers the loss).
+    body_loss_db : float, default 0
+        Body loss [dB] (0 dB: a phone held away from the body for data; about
+        3 dB is used for a phone held to the head).
     reliability : float, default 0.5
         Cell-edge location reliability in (0, 1). 0.5 (no margin) reports the
         median prediction of the model, which is what "the model says it is
@@ -356,6 +362,8 @@ class LinkBudget:
     scs_khz: float = 30.0
     indoor_loss_db: float = 0.0
     other_loss_db: float = 0.0
+    ue_gain_dbi: float = 0.0
+    body_loss_db: float = 0.0
     reliability: float = 0.5
     shadow_sigma_db: float | None = None
     h_ut_m: float = 1.5
@@ -370,6 +378,8 @@ class LinkBudget:
             "scs_khz",
             "indoor_loss_db",
             "other_loss_db",
+            "ue_gain_dbi",
+            "body_loss_db",
             "reliability",
             "h_ut_m",
             "ue_noise_figure_db",
@@ -385,8 +395,10 @@ class LinkBudget:
                 )
             if self.h_ut_m <= 0.0:
                 problems.append(f"h_ut_m: must be positive, got {self.h_ut_m!r}")
-            if self.indoor_loss_db < 0.0 or self.other_loss_db < 0.0:
-                problems.append("indoor_loss_db / other_loss_db: losses cannot be negative")
+            if min(self.indoor_loss_db, self.other_loss_db, self.body_loss_db) < 0.0:
+                problems.append(
+                    "indoor_loss_db / other_loss_db / body_loss_db: losses cannot be negative"
+                )
             if self.shadow_sigma_db is not None and not self.shadow_sigma_db >= 0.0:
                 problems.append(
                     f"shadow_sigma_db: must be ≥ 0 or None, got {self.shadow_sigma_db!r}"
@@ -417,6 +429,11 @@ class LinkBudget:
         """Shadowing margin σ Φ⁻¹(reliability) for ``model`` [dB] (0 at 0.5)."""
         return float(shadow_margin_db(self.sigma_db(model), self.reliability))
 
+    @property
+    def receiver_loss_db(self) -> float:
+        """Other and body losses minus the UE antenna gain [dB] (may be negative)."""
+        return self.other_loss_db + self.body_loss_db - self.ue_gain_dbi
+
     def extra_loss_db(self, model: str) -> float:
-        """Indoor + other losses + shadowing margin for ``model`` [dB]."""
-        return self.indoor_loss_db + self.other_loss_db + self.margin_db(model)
+        """Indoor + receiver losses (:attr:`receiver_loss_db`) + shadowing margin for ``model`` [dB]."""
+        return self.indoor_loss_db + self.receiver_loss_db + self.margin_db(model)

@@ -1,0 +1,390 @@
+"""Where a candidate new site would serve, under the audit's own path-loss model.
+
+For a path-loss model the planner must not count a disc: a plan counted with
+discs re-audits below its target wherever the model's footprint is smaller
+than the disc (sector edges, rural scenarios, terrain). Here the footprint of
+a new site comes from the raster engine itself
+(:func:`phusong.raster.grid.compute_grid`, the audit's link budget and
+per-cell terms of :func:`phusong.physics.engine_sites`):
+
+1. **Templates.** A new site is the same everywhere except for its scenario
+   (``planning``: UMa, UMi or RMa, from the ward it stands in) and the
+   terrain around it. So the engine computes, once per scenario, the
+   best-server SS-RSRP of one new site at the centre of a small grid at the
+   audit's resolution: the *template* (outdoor, or the indoor layer when the
+   goal is judged indoors).
+2. **Candidates.** Candidate ``c`` serves demand point ``d`` when the
+   template of ``c``'s scenario, read at the offset ``d − c`` (nearest
+   template pixel), minus the terrain loss of ``c``'s antenna at ``d``
+   (:mod:`phusong.raster.terrain`, where the audit used terrain) reaches the
+   threshold: the audit's own RSRP of that site at that pixel.
+
+This ignores how a new site changes the SINR of others (coverage is judged on
+RSRP; an SINR criterion is left to the re-audit, which checks every plan).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from affine import Affine
+from pyproj import CRS, Transformer
+from scipy.spatial import cKDTree
+
+from phusong.models import get_model
+from phusong.planning.newsite import NewSite, proposed_site_table
+from phusong.schema import WGS84
+
+if TYPE_CHECKING:
+    from phusong.propagation import ModelName
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Template:
+    """The SS-RSRP of one new site around it, on a grid centred on its antenna.
+
+    Attributes
+    ----------
+    rsrp_dbm : ndarray
+        float32 ``(2R + 1, 2R + 1)``: best-server RSRP [dBm] of the site's
+        cells, NaN where below the threshold; the site is at ``[R, R]``.
+    resolution_m : float
+        Pixel size [m].
+    """
+
+    rsrp_dbm: np.ndarray
+    resolution_m: float
+
+    @property
+    def half_px(self) -> int:
+        """R: pixels from the centre to the edge."""
+        return (self.rsrp_dbm.shape[0] - 1) // 2
+
+    @property
+    def reach_m(self) -> float:
+        """Largest distance at which the site serves [m] (0 when it serves nowhere)."""
+        rows, cols = np.nonzero(np.isfinite(self.rsrp_dbm))
+        if not rows.size:
+            return 0.0
+        r = self.half_px
+        return float(np.hypot(rows - r, cols - r).max() * self.resolution_m)
+
+
+@dataclass
+class CandidateFootprints:
+    """Templates per scenario, and the terrain the audit used (see the module docstring).
+
+    Attributes
+    ----------
+    templates : dict
+        Scenario (``"uma"``, ``"umi"``, ``"rma"`` or ``"*"`` for a
+        single-scenario model) -> :class:`Template`.
+    threshold_dbm : float
+        Service threshold [dBm].
+    terrain : TerrainModel or None
+        The audit's terrain (``terrain_loss_window`` on the audit grid).
+    grid : GridSpec or None
+        The audit grid (for terrain windows).
+    site : NewSite
+        The new site the templates are of.
+    h_ut_m : float
+        UE height [m].
+    """
+
+    templates: dict[str, Template]
+    threshold_dbm: float
+    terrain: Any = None
+    grid: Any = None
+    site: NewSite = field(default_factory=NewSite)
+    h_ut_m: float = 1.5
+
+    @property
+    def reach_m(self) -> float:
+        """Largest reach of any template [m]."""
+        return max((t.reach_m for t in self.templates.values()), default=0.0)
+
+
+def _template_grid(crs: CRS, resolution_m: float, half_px: int) -> Any:
+    """Return a square grid of ``2R + 1`` pixels whose centre pixel is centred on the CRS origin."""
+    from phusong.raster.spec import GridSpec
+
+    res = float(resolution_m)
+    edge = (half_px + 0.5) * res
+    n = 2 * half_px + 1
+    return GridSpec(crs, res, Affine(res, 0.0, -edge, 0.0, -res, edge), n, n)
+
+
+def _reach_bound_m(site: NewSite, params: Any, scenario: str) -> float:
+    """Return an upper bound of the site's reach at the threshold (boresight, no terrain) [m]."""
+    from phusong import propagation as prop
+    from phusong.physics import link_budget_of
+
+    budget = link_budget_of(params)
+    if scenario in ("uma", "umi", "rma"):
+        model = f"{scenario}_nlos"
+    else:
+        model = get_model(params.model).full_name
+    scs = float(prop.scs_khz_per_cell([site.band])[0])
+    n_rb = int(prop.n_rb_per_cell([site.bandwidth_mhz], [scs])[0])
+    # the LOS-weighted models lose less than NLOS: bound them with free space
+    bound_model = "fspl" if getattr(params, "los_probability", False) else model
+    extra = min(budget.extra_loss_db(model), budget.extra_loss_db(bound_model))
+    return float(
+        prop.max_range_m(
+            site.eirp_dbm, site.frequency_mhz / 1000.0, cast("ModelName", bound_model), site.height_m,
+            budget.h_ut_m, n_rb, budget.threshold_dbm, extra_loss_db=extra,
+        )
+    )  # fmt: skip
+
+
+def new_site_template(site: NewSite, params: Any, scenario: str, crs: CRS) -> Template:
+    """Compute the engine's best-server RSRP of one new site of ``scenario`` around its antenna.
+
+    Parameters
+    ----------
+    site : NewSite
+        The new site (its sectors, EIRP, height, band).
+    params : AuditParams
+        The audit's model and link budget (threshold, reliability, O2I, …).
+    scenario : {"uma", "umi", "rma"} or "*"
+        Scenario of the ``planning`` model (``"*"``: a single-scenario model).
+    crs : pyproj.CRS
+        The plan's metric CRS (the template sits at its origin).
+
+    Returns
+    -------
+    Template
+        Indoor RSRP when ``params.goal_layer == "indoor"``, outdoor otherwise.
+    """
+    from phusong.physics import engine_model_of, engine_sites, link_budget_of
+    from phusong.raster.grid import compute_grid
+
+    res = float(params.resolution_m)
+    half = max(math.ceil(_reach_bound_m(site, params, scenario) / res) + 2, 2)
+    grid = _template_grid(crs, res, half)
+    lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(0.0, 0.0)
+    xy = np.array([[0.0, 0.0]])
+    table = proposed_site_table(xy, np.array([1]), np.zeros(1), site, 0.0, crs, params.model)
+    table = table.assign(lon_deg=lon, lat_deg=lat)
+    physics = engine_sites(table, _one_ward(crs, grid), params)
+    sites = physics.sites
+    if scenario in ("uma", "umi", "rma") and get_model(params.model).is_planning:
+        kind = "mixed" if getattr(params, "los_probability", False) else "nlos"
+        sites = sites.assign(path_loss_model=f"{scenario}_{kind}")
+        sites = _with_o2i(sites, scenario, params)
+    result = compute_grid(
+        sites, grid, model=engine_model_of(params, physics), link_budget=link_budget_of(params),
+        tile_px=max(grid.width, 16), workers=1,
+    )  # fmt: skip
+    indoor = getattr(params, "goal_layer", "outdoor") == "indoor"
+    layer = (
+        result.indoor_rsrp_dbm if indoor and result.indoor_rsrp_dbm is not None else result.rsrp_dbm
+    )
+    return Template(np.asarray(layer, dtype="float32"), res)
+
+
+def _with_o2i(sites: pd.DataFrame, scenario: str, params: Any) -> pd.DataFrame:
+    """O2I loss and indoor margin of the scenario the template stands for."""
+    from phusong import propagation as prop
+    from phusong.physics import link_budget_of
+    from phusong.propagation.o2i import o2i_sigma_db
+
+    f_ghz = pd.to_numeric(sites["frequency_mhz"]).to_numpy("float64") / 1000.0
+    sigma = link_budget_of(params).sigma_db(str(sites["path_loss_model"].iloc[0]))
+    margin = prop.indoor_margin_db(
+        sigma, o2i_sigma_db(scenario, params.o2i_model), params.reliability
+    )
+    return sites.assign(
+        o2i_loss_db=np.asarray(prop.o2i_loss_db(f_ghz, scenario, params.o2i_model)),
+        indoor_margin_db=float(margin),
+    )
+
+
+def _one_ward(crs: CRS, grid: Any) -> Any:
+    """Return a ward covering the template grid (its scenario is set on the cells afterwards)."""
+    import geopandas as gpd
+    import shapely
+
+    left, bottom, right, top = grid.bounds
+    ward = gpd.GeoDataFrame(
+        {"ward_id": ["template"], "name": ["template"], "kind": ["phường"], "population": [1.0]},
+        geometry=[shapely.box(left, bottom, right, top)],
+        crs=crs,
+    )
+    return ward.to_crs(WGS84)
+
+
+def candidate_footprints(
+    site: NewSite, params: Any, crs: CRS, scenarios: Any = None, *, audit_grid: Any = None
+) -> CandidateFootprints:
+    """Templates for every scenario the candidates may stand in, and the audit's terrain.
+
+    Parameters
+    ----------
+    site : NewSite
+        The new site.
+    params : AuditParams
+        The audit's parameters (a path-loss model).
+    crs : pyproj.CRS
+        The plan's metric CRS (the audit grid's CRS).
+    scenarios : iterable of str, optional
+        Scenarios needed (``planning``); default all three.
+    audit_grid : GridSpec, optional
+        The audit grid, for terrain windows when the audit used terrain.
+    """
+    from phusong.physics import link_budget_of
+
+    if get_model(params.model).is_planning:
+        names = sorted(set(scenarios)) if scenarios is not None else ["uma", "umi", "rma"]
+    else:
+        names = ["*"]
+    templates = {s: new_site_template(site, params, s, crs) for s in names}
+    terrain = None
+    if getattr(params, "terrain", "off") == "on" and audit_grid is not None:
+        from phusong.physics import terrain_for
+
+        terrain = terrain_for(getattr(params, "dem", None), audit_grid)
+    budget = link_budget_of(params)
+    return CandidateFootprints(
+        templates, float(params.threshold_dbm), terrain, audit_grid, site, float(budget.h_ut_m)
+    )
+
+
+def model_coverage_matrix(
+    candidate_xy: np.ndarray,
+    candidate_scenario: np.ndarray,
+    demand_xy: np.ndarray,
+    footprints: CandidateFootprints,
+) -> sp.csr_matrix:
+    """Sparse candidates × demand points: where each candidate serves (module docstring).
+
+    Parameters
+    ----------
+    candidate_xy : ndarray, shape (n, 2)
+        Candidate positions in the plan's metric CRS [m].
+    candidate_scenario : ndarray of str, shape (n,)
+        Scenario of each candidate (``"*"`` for a single-scenario model).
+    demand_xy : ndarray, shape (m, 2)
+        Demand points [m].
+    footprints : CandidateFootprints
+        The templates and the terrain.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``(n, m)`` boolean, column indices sorted per row.
+    """
+    cand = np.asarray(candidate_xy, dtype="float64").reshape(-1, 2)
+    dem = np.asarray(demand_xy, dtype="float64").reshape(-1, 2)
+    n, m = len(cand), len(dem)
+    if n == 0 or m == 0:
+        return sp.csr_matrix((n, m), dtype=bool)
+    tree = cKDTree(dem)
+    rows: list[np.ndarray] = []
+    for i in range(n):
+        tpl = footprints.templates.get(str(candidate_scenario[i])) or next(
+            iter(footprints.templates.values())
+        )
+        hit = np.asarray(
+            tree.query_ball_point(cand[i], r=tpl.reach_m + tpl.resolution_m), dtype="int64"
+        )
+        if hit.size:
+            hit = hit[_served(cand[i], dem[hit], tpl, footprints)]
+        rows.append(np.sort(hit))
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    indices = np.concatenate(rows) if indptr[-1] else np.zeros(0, dtype=np.int64)
+    return sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=(n, m))
+
+
+def _served(
+    xy: np.ndarray, points: np.ndarray, tpl: Template, fp: CandidateFootprints
+) -> np.ndarray:
+    """Which of ``points`` the template at ``xy`` serves, terrain included."""
+    r = tpl.half_px
+    col = np.rint((points[:, 0] - xy[0]) / tpl.resolution_m).astype("int64") + r
+    row = np.rint((xy[1] - points[:, 1]) / tpl.resolution_m).astype("int64") + r
+    inside = (col >= 0) & (col <= 2 * r) & (row >= 0) & (row <= 2 * r)
+    rsrp = np.full(len(points), np.nan, dtype="float32")
+    rsrp[inside] = tpl.rsrp_dbm[row[inside], col[inside]]
+    if fp.terrain is not None and fp.grid is not None:
+        rsrp = rsrp - _terrain_at(xy, points, fp)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(rsrp >= np.float32(fp.threshold_dbm))
+
+
+def _terrain_at(xy: np.ndarray, points: np.ndarray, fp: CandidateFootprints) -> np.ndarray:
+    """Terrain loss of the candidate's antenna at each point's audit pixel [dB] (0 unknown)."""
+    grid = fp.grid
+    res = grid.resolution_m
+    left, top = grid.transform.c, grid.transform.f
+    pc = np.floor((points[:, 0] - left) / res).astype("int64")
+    pr = np.floor((top - points[:, 1]) / res).astype("int64")
+    r0, r1, c0, c1 = int(pr.min()), int(pr.max()) + 1, int(pc.min()), int(pc.max()) + 1
+    window = fp.terrain(
+        float(xy[0]), float(xy[1]), fp.site.height_m, fp.h_ut_m, fp.site.frequency_mhz / 1000.0,
+        (r0, r1, c0, c1),
+    )  # fmt: skip
+    if window is None:
+        return np.zeros(len(points), dtype="float32")
+    loss = np.asarray(window, dtype="float32")[pr - r0, pc - c0]
+    return np.where(np.isfinite(loss), np.maximum(loss, 0.0), 0.0).astype("float32")
+
+
+def plan_params(params: Any) -> Any:
+    """Return the audit parameters the footprints need (AuditParams, a dict or ``None``).
+
+    Missing ones take the defaults of :data:`phusong.options.AUDIT` (the model
+    is resolved to its full name).
+    """
+    from types import SimpleNamespace
+
+    from phusong.options import AUDIT
+    from phusong.planning.newsite import audit_param
+
+    keys = (
+        "model", "threshold_dbm", "resolution_m", "reliability", "indoor_loss_db", "o2i_model",
+        "los_probability", "ue_gain_dbi", "body_loss_db", "goal_layer", "sector_edge_db",
+    )  # fmt: skip
+    values = {k: audit_param(params, k, AUDIT[k].default) for k in keys}
+    values = {k: (AUDIT[k].default if v is None else v) for k, v in values.items()}
+    values["model"] = get_model(str(values["model"])).full_name
+    values["terrain"] = str(audit_param(params, "terrain", "off") or "off")
+    values["dem"] = audit_param(params, "dem")
+    return SimpleNamespace(**values)
+
+
+def candidate_scenarios(candidates: Any, wards: Any) -> np.ndarray:
+    """Scenario of the ward each candidate stands in (``"*"`` when the wards carry none).
+
+    Parameters
+    ----------
+    candidates : GeoDataFrame
+        Candidate points (any CRS).
+    wards : GeoDataFrame
+        The audit's per-ward table (``scenario`` column for ``planning``).
+    """
+    if "scenario" not in wards or not len(candidates):
+        return np.full(len(candidates), "*", dtype=object)
+    from phusong.scenario import site_ward_index
+
+    idx = site_ward_index(candidates, wards)
+    return wards["scenario"].astype(str).to_numpy(dtype=object)[idx]
+
+
+__all__ = [
+    "CandidateFootprints",
+    "Template",
+    "candidate_footprints",
+    "candidate_scenarios",
+    "model_coverage_matrix",
+    "new_site_template",
+    "plan_params",
+]
