@@ -1,0 +1,64 @@
+"""Write the output folder of ``phusong calibrate``.
+
+The files are rendered in memory by :mod:`phusong.output.calibration` (and
+``calibration.json`` by :func:`phusong.io.calibration.calibration_json_bytes`);
+this module only puts them on disk, atomically, through
+:mod:`phusong.io.outputs`. (A module apart from :mod:`phusong.io.calibration`,
+which the audit imports, so that reading a calibration pulls in no renderer.)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from phusong.io.calibration import CALIBRATION_FILE, calibration_json_bytes
+from phusong.io.outputs import check_output_dir, write_files
+
+
+def write_calibration_outputs(
+    result: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    lang: str | None = None,
+) -> dict[str, Path]:
+    """Write the output folder of a calibration.
+
+    Files: ``calibration.json`` (for ``--calibration``), ``calibration_report.html``
+    (self-contained, plots embedded), ``residuals_vs_distance.png``,
+    ``residual_map.png``, ``calibration_points.csv`` (one row per
+    measurement), ``calibration_summary.json`` and
+    ``measurement_validation.csv`` (rejected rows and notes).
+
+    Parameters
+    ----------
+    result : CalibrationResult
+        From :func:`phusong.calibration.run_calibration`.
+    out_dir : path
+        Output folder (created if missing).
+    overwrite : bool
+        Replace the files of a non-empty folder.
+    lang : {"en", "vi"}, optional
+        Language of the report (default: :func:`phusong.i18n.current_language`).
+
+    Returns
+    -------
+    dict
+        File name -> path, sorted by name.
+
+    Raises
+    ------
+    OutputExistsError
+        ``out_dir`` is not empty and ``overwrite`` is false (nothing is written).
+    """
+    from phusong.output.calibration import render_calibration_folder
+
+    out = check_output_dir(out_dir, overwrite=overwrite)
+    files = render_calibration_folder(result, lang=lang)
+    files[CALIBRATION_FILE] = calibration_json_bytes(result.calibration)
+    return write_files(out, files)
+
+
+__all__ = ["write_calibration_outputs"]
