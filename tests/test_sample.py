@@ -12,9 +12,11 @@ from phusong.geo import equal_area_crs
 from phusong.io.sites import sample_sites_path
 from phusong.sample import (
     SHEET_COLUMNS,
+    SHEET_DATE_COLUMN,
     generate_sample_network,
     network_stats,
     to_opencellid,
+    with_on_air_dates,
     write_sample,
 )
 from phusong.schema import SITE_COLUMNS
@@ -107,9 +109,12 @@ def test_shipped_files_read_back_with_zero_rejections(network):
     sheet, rep = phusong.read_sites(sample_sites_path("sheet"))
     assert rep.rows_rejected == 0 and rep.rows_accepted == len(network)
     assert sheet.attrs["synthetic"]
-    # the sheet holds exactly the generated network
+    # the sheet holds exactly the generated network, with its SYNTHETIC on-air dates
+    # (issue #15: read back from the sheet's on_air column)
+    dated = with_on_air_dates(network)
+    dated["on_air_source"] = pd.array(["file:on_air"] * len(dated), dtype="string")
     pd.testing.assert_frame_equal(
-        pd.DataFrame(sheet.drop(columns="geometry")), pd.DataFrame(network.drop(columns="geometry"))
+        pd.DataFrame(sheet.drop(columns="geometry")), pd.DataFrame(dated.drop(columns="geometry"))
     )
     ocid, rep = phusong.read_sites(sample_sites_path("opencellid"))
     assert rep.rows_rejected == 0 and len(ocid) == len(network)
@@ -123,7 +128,7 @@ def test_shipped_files_read_back_with_zero_rejections(network):
 def test_write_sample(tmp_path, hanoi_wards):
     paths = write_sample(tmp_path, wards=hanoi_wards)
     sheet = pd.read_csv(paths["sheet"])
-    assert tuple(sheet.columns) == SHEET_COLUMNS
+    assert tuple(sheet.columns) == (*SHEET_COLUMNS, SHEET_DATE_COLUMN)  # issue #15: on-air date
     with gzip.open(paths["opencellid"], "rt") as fh:
         header = fh.readline().strip()
     assert header == ",".join(to_opencellid(generate_sample_network(hanoi_wards)).columns)

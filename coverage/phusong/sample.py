@@ -23,6 +23,12 @@ How it is built (:func:`generate_sample_network`):
 - Three sectors per site (azimuths 0/120/240° turned by a random site angle,
   ±5° jitter), 65° beamwidth, heights 20-35 m in phường and 30-45 m in xã,
   EIRP about the band default (±1 dB), downtilt 4-10° urban / 2-6° rural.
+- On-air dates (:func:`with_on_air_dates`, also SYNTHETIC): every site gets
+  one date between the commercial launch (15 Oct 2024, docs/sources.md) and
+  :data:`ROLLOUT_END`, the city centre first and the outskirts last, the
+  rollout slowing down over time; Viettel's 700 MHz (n28) sites only after
+  its 700 MHz award (May 2025). They let ``phusong progress`` and
+  ``phusong audit --as-of`` work on the sample out of the box.
 """
 
 from __future__ import annotations
@@ -90,6 +96,25 @@ SHEET_COLUMNS = (
 #: File names written by :func:`write_sample`.
 SHEET_FILE = "hanoi_5g_sites_SYNTHETIC.csv"
 OPENCELLID_FILE = "hanoi_5g_opencellid_SYNTHETIC.csv.gz"
+
+# --- issue #15: SYNTHETIC on-air dates -----------------------------------------
+#: Column of the shipped sheet holding the (SYNTHETIC) on-air date, after
+#: :data:`SHEET_COLUMNS`.
+SHEET_DATE_COLUMN = "on_air"
+#: Commercial 5G launch in Việt Nam (Viettel first): the first on-air date.
+LAUNCH_DATE = pd.Timestamp("2024-10-15")
+#: First on-air date of Viettel's 700 MHz (n28) sites: after the May 2025 award.
+N28_START_DATE = pd.Timestamp("2025-06-01")
+#: Last on-air date of the synthetic rollout (8 quarters after the launch quarter began).
+ROLLOUT_END = pd.Timestamp("2026-09-30")
+#: Share of each operator's sites on air on the launch day (the launch networks).
+LAUNCH_SHARE: dict[str, float] = {"Viettel": 0.25, "VinaPhone": 0.12, "MobiFone": 0.08}
+#: Exponent of the rollout curve: date = launch + span · u^k (k > 1: fast first, then slower).
+ROLLOUT_EXPONENT = 1.6
+#: Centre of Hà Nội (Hoàn Kiếm) the rollout starts from: (lon, lat) [degrees].
+ROLLOUT_CENTRE = (105.8542, 21.0285)
+#: Standard deviation of the noise on a site's rank in its operator's rollout (0–1 scale).
+ROLLOUT_RANK_NOISE = 0.12
 
 
 def _lattice_in(geom: shapely.Geometry, n_target: float, rng: np.random.Generator) -> np.ndarray:
@@ -301,8 +326,67 @@ def generate_sample_network(
     return out
 
 
+def with_on_air_dates(sites: gpd.GeoDataFrame, seed: int = DEFAULT_SEED) -> gpd.GeoDataFrame:
+    """Add SYNTHETIC on-air dates (``on_air``, ``on_air_source``) to a sample network.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        A network from :func:`generate_sample_network` (one row per cell).
+    seed : int
+        Seed; the dates use their own generator (``seed + 3``), so the
+        network itself is unchanged.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with ``on_air`` (``datetime64[ns]``; one date per site, shared
+        by its cells) and ``on_air_source`` = ``"synthetic"``, the columns of
+        :data:`phusong.schema.SITE_DATE_COLUMNS`.
+
+    Notes
+    -----
+    Within each operator (and, for Viettel, separately for its n28 layer) the
+    sites are ranked by distance from :data:`ROLLOUT_CENTRE` plus noise
+    (:data:`ROLLOUT_RANK_NOISE`), giving a quantile q ∈ [0, 1]. The first
+    :data:`LAUNCH_SHARE` of them are on air at the launch; the others at
+    ``start + (end − start) · u^k`` with ``u = (q − s) / (1 − s)``, ``s`` the
+    launch share and ``k`` = :data:`ROLLOUT_EXPONENT`, so the rollout is fast
+    at first and slows down. Nothing here is real: no operator's rollout
+    dates are public.
+    """
+    rng = np.random.default_rng(seed + 3)
+    one = sites.drop_duplicates("site_id")
+    lon0, lat0 = ROLLOUT_CENTRE
+    dx = (one["lon_deg"].to_numpy() - lon0) * np.cos(np.radians(lat0))
+    dist = np.hypot(dx, one["lat_deg"].to_numpy() - lat0)
+    noisy = np.argsort(np.argsort(dist)) / max(len(one) - 1, 1)
+    noisy = noisy + rng.normal(0.0, ROLLOUT_RANK_NOISE, len(one))
+    layer = one["operator"].astype(str).to_numpy() + "/" + one["band"].astype(str).to_numpy()
+    site_dates = np.empty(len(one), dtype="datetime64[ns]")
+    for key in sorted(set(layer)):
+        sel = layer == key
+        op, band = key.split("/")
+        q = np.argsort(np.argsort(noisy[sel])) / max(int(sel.sum()) - 1, 1)
+        start = N28_START_DATE if band == "n28" else LAUNCH_DATE
+        share = 0.0 if band == "n28" else LAUNCH_SHARE.get(op, 0.1)
+        u = np.clip((q - share) / (1.0 - share), 0.0, 1.0) ** ROLLOUT_EXPONENT
+        days = np.round(u * (ROLLOUT_END - start).days).astype("int64")
+        site_dates[sel] = (start + pd.to_timedelta(days, unit="D")).to_numpy()
+    by_site = pd.Series(site_dates, index=one["site_id"].to_numpy())
+    out = sites.copy()
+    out["on_air"] = by_site.reindex(sites["site_id"].to_numpy()).to_numpy()
+    out["on_air_source"] = pd.array(["synthetic"] * len(out), dtype="string")
+    out.attrs = {**sites.attrs, "on_air_source": "synthetic"}
+    return out
+
+
 def to_sheet(sites: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Convert a site table to the operator site/sector sheet (:data:`SHEET_COLUMNS`)."""
+    """Convert a site table to the operator site/sector sheet (:data:`SHEET_COLUMNS`).
+
+    A table with on-air dates (:func:`with_on_air_dates`) gets a last column
+    :data:`SHEET_DATE_COLUMN` of ISO dates (``2024-10-15``).
+    """
     sheet = pd.DataFrame(
         {
             "site_id": sites["site_id"],
@@ -323,6 +407,8 @@ def to_sheet(sites: gpd.GeoDataFrame) -> pd.DataFrame:
             "bandwidth_mhz": sites["bandwidth_mhz"],
         }
     )
+    if "on_air" in sites:  # issue #15: ISO dates, after the other columns
+        sheet[SHEET_DATE_COLUMN] = pd.to_datetime(sites["on_air"]).dt.strftime("%Y-%m-%d")
     return sheet.reset_index(drop=True)
 
 
@@ -333,7 +419,9 @@ def to_opencellid(sites: gpd.GeoDataFrame, seed: int = DEFAULT_SEED) -> pd.DataF
     sector``, so :func:`phusong.read_sites` groups the cells back into sites.
     Tracking area codes are one per operator and ~20 km² block; ``unit`` is a
     PCI; ``samples``/``created``/``updated`` are random but plausible (after
-    the 15 Oct 2024 commercial launch).
+    the 15 Oct 2024 commercial launch). With on-air dates
+    (:func:`with_on_air_dates`), ``created`` (first observed) is 0–14 days
+    after the cell's on-air date, so that it works as the usual proxy.
     """
     rng = np.random.default_rng(seed + 1)
     site_codes, _ = pd.factorize(sites["site_id"])
@@ -345,6 +433,10 @@ def to_opencellid(sites: gpd.GeoDataFrame, seed: int = DEFAULT_SEED) -> pd.DataF
     tac = 20000 + (np.floor((lat - 20.5) / 0.04) * 40 + np.floor((lon - 105.2) / 0.04)).astype(int)
     n = len(sites)
     created = 1728950400 + rng.integers(0, 300 * 86400, n)  # from 15 Oct 2024
+    if "on_air" in sites:  # issue #15: first observed 0–14 days after the on-air date
+        lag = np.random.default_rng(seed + 4).integers(0, 14 * 86400, n)
+        on_air = pd.to_datetime(sites["on_air"]).to_numpy(dtype="datetime64[s]").astype("int64")
+        created = on_air - 7 * 3600 + 12 * 3600 + lag  # local noon (UTC+7) of the day, then the lag
     return pd.DataFrame(
         {
             "radio": "NR",
@@ -406,7 +498,7 @@ def write_sample(
         ``"sheet"``, ``"opencellid"`` and ``"readme"`` -> written path.
     """
     out = Path(out_dir)
-    sites = generate_sample_network(wards, seed)
+    sites = with_on_air_dates(generate_sample_network(wards, seed), seed)
     sheet_csv = to_sheet(sites).to_csv(index=False, float_format="%.6g", lineterminator="\n")
     sheet_path = atomic_write_text(out / SHEET_FILE, sheet_csv, overwrite=overwrite)
     ocid_csv = to_opencellid(sites, seed).to_csv(index=False, lineterminator="\n")
@@ -441,8 +533,8 @@ operator's site sheet or an OpenCelliD export instead of these files.
 
 | file | what |
 |---|---|
-| `{SHEET_FILE}` | operator site/sector sheet: one row per cell (`{", ".join(SHEET_COLUMNS)}`) |
-| `{OPENCELLID_FILE}` | the same cells in OpenCelliD CSV format (`radio,mcc,net,area,cell,unit,lon,lat,range,…`), NR rows, `range` = the band's default radius in metres; positions are the masts (real OpenCelliD positions are averaged phone observations) and the azimuths and bands are lost in this format (read back, every cell is omni and Viettel's n28 cells take Viettel's primary band n41 with a note) |
+| `{SHEET_FILE}` | operator site/sector sheet: one row per cell (`{", ".join(SHEET_COLUMNS)}`, then `{SHEET_DATE_COLUMN}`: the SYNTHETIC on-air date, ISO `YYYY-MM-DD`) |
+| `{OPENCELLID_FILE}` | the same cells in OpenCelliD CSV format (`radio,mcc,net,area,cell,unit,lon,lat,range,…`), NR rows, `range` = the band's default radius in metres, `created` = when the cell was first observed (0–14 days after its SYNTHETIC on-air date; phusong reads it as a labelled proxy for the on-air date); positions are the masts (real OpenCelliD positions are averaged phone observations) and the azimuths and bands are lost in this format (read back, every cell is omni and Viettel's n28 cells take Viettel's primary band n41 with a note) |
 
 Both files read through `phusong.read_sites` with zero rejected rows (tested).
 `phusong.io.sites.sample_sites_path("sheet")` / `("opencellid")` give their paths.
@@ -467,7 +559,15 @@ python -c "from phusong.sample import write_sample; write_sample('data/sample', 
   layer (1 in {1 / N28_SPARSE_PROBABILITY:.0f}) and several get no 5G at all, so the 99 %
   population goal is visibly unmet;
 - 3 sectors per site (0/120/240° turned by a random angle, ±5° jitter), 65°
-  beamwidth, heights 20–35 m (phường) / 30–45 m (xã), EIRP ≈ band default ± 1 dB.
+  beamwidth, heights 20–35 m (phường) / 30–45 m (xã), EIRP ≈ band default ± 1 dB;
+- SYNTHETIC on-air dates (`phusong.sample.with_on_air_dates`, one per site):
+  from the commercial launch on {LAUNCH_DATE:%d %b %Y} to {ROLLOUT_END:%d %b %Y}, the
+  centre first and the outskirts last, {LAUNCH_SHARE["Viettel"]:.0%} of Viettel's,
+  {LAUNCH_SHARE["VinaPhone"]:.0%} of VinaPhone's and {LAUNCH_SHARE["MobiFone"]:.0%} of
+  MobiFone's sites on air at the launch, then a rollout that slows down over time;
+  Viettel's 700 MHz sites from {N28_START_DATE:%d %b %Y} (after the May 2025 award). No
+  operator's real rollout dates are public: these only let `phusong progress` and
+  `phusong audit --as-of` be tried out.
 
 ## Contents (seed {seed})
 
@@ -479,12 +579,16 @@ python -c "from phusong.sample import write_sample; write_sample('data/sample', 
 
 __all__ = [
     "DEFAULT_SEED",
+    "LAUNCH_DATE",
     "OPENCELLID_FILE",
+    "ROLLOUT_END",
     "SHEET_COLUMNS",
+    "SHEET_DATE_COLUMN",
     "SHEET_FILE",
     "generate_sample_network",
     "network_stats",
     "to_opencellid",
     "to_sheet",
+    "with_on_air_dates",
     "write_sample",
 ]
