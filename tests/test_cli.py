@@ -112,11 +112,14 @@ def test_audit_exit_0_human_summary_and_files(human_run):
     assert "(population-weighted)" in text and "(area-weighted)" in text
     assert "SYNTHETIC" in text
     assert "Wards holding the city back most" in text
-    assert "disc model" in text
+    # issue #12: the default model, its label, and outdoor and indoor side by side
+    assert "planning path loss" in text
+    assert "Outdoor population coverage:" in text and "Indoor population coverage:" in text
+    assert "WorldPop" in text
     assert "report.html" in text
     assert res.stderr.strip() == ""  # no progress bar when stderr is not a terminal
     names = {p.name for p in out.iterdir()}
-    assert names == {*CSV_JSON, "map.html"}
+    assert names == {*CSV_JSON, "map.html", "coverage.tif"}  # issue #12: a raster model
     wards = pd.read_csv(out / "wards.csv", encoding="utf-8-sig")
     assert len(wards) == 126
     assert "OpenStreetMap" in (out / "map.html").read_text(encoding="utf-8")

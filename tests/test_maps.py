@@ -121,24 +121,26 @@ def test_tooltip_labels_both_weightings(page):
 
 
 def test_colours_diverge_around_goal():
+    # Issue #16: a colour-blind-safe scale replaces the red/green one; the shape is
+    # the same: darker further below the goal, a break at the goal, darkest at 100 %.
     colours = goal_colours(np.array([10.0, 96.0, 98.99, 99.0, 100.0, np.nan]), 99.0)
-    reds = {"#67000d", "#a50f15", "#ef3b2c", "#fc9272", "#fee0d2"}
-    assert colours[0] == "#67000d"  # 89 points below
-    assert colours[1] == "#fee0d2"  # 3 points below
-    assert colours[2] in reds  # just below is still red
-    assert colours[3] == "#74c476"  # at the goal: green
-    assert colours[4] == "#238b45"
+    below = {"#7f3b08", "#b35806", "#e08214", "#fdb863", "#fee0b6"}
+    assert colours[0] == "#7f3b08"  # 89 points below
+    assert colours[1] == "#fee0b6"  # 3 points below
+    assert colours[2] in below  # just below is still below
+    assert colours[3] == "#92c5de"  # at the goal: the other side of the break
+    assert colours[4] == "#2166ac"
     assert colours[5] == "#bdbdbd"
 
 
 def test_ward_colours_follow_goal(result):
-    """A ward at 80 % is red against 99 % and green against 75 %."""
+    """A ward at 80 % is below (orange) against 99 % and meets (blue) against 30 %."""
     html99 = audit_map(result, goal=Goal(99.0)).get_root().render()
     html50 = audit_map(result, goal=Goal(30.0)).get_root().render()
     fills99 = [f["properties"]["fill"] for f in _geojson_layers(html99)[0]["features"]]
     fills50 = [f["properties"]["fill"] for f in _geojson_layers(html50)[0]["features"]]
-    assert fills99.count("#74c476") + fills99.count("#238b45") < len(fills99) / 10
-    assert all(f in ("#74c476", "#238b45") for f in fills50)
+    assert fills99.count("#92c5de") + fills99.count("#2166ac") < len(fills99) / 10
+    assert all(f in ("#92c5de", "#2166ac") for f in fills50)
 
 
 def test_display_geometry_simplifies_and_rounds(hanoi_wards):
@@ -205,3 +207,196 @@ def test_embedded_assets_make_the_page_self_contained(result):
     css = base64.b64decode(urls["leaflet_css"].split(",", 1)[1]).decode()
     assert "url(images/" not in css and "url(data:image/png;base64," in css
     assert "OpenStreetMap contributors" in html
+
+
+# ---------------------------------------------------------------- issue #16: the map redesign
+
+#: Machado, Oliveira & Fernandes (2009), "A Physiologically-based Model for
+#: Simulation of Color Vision Deficiency", IEEE TVCG 15(6), Table 1 at severity
+#: 1.0: linear-RGB matrices for protanopia, deuteranopia and tritanopia.
+MACHADO_2009 = {
+    "normal": np.eye(3),
+    "protanopia": np.array(
+        [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ]
+    ),
+    "deuteranopia": np.array(
+        [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ]
+    ),
+    "tritanopia": np.array(
+        [
+            [1.255528, -0.076749, -0.178779],
+            [-0.078411, 0.930809, 0.147602],
+            [0.004733, 0.691367, 0.303900],
+        ]
+    ),
+}
+
+
+def _lab(hex_colour: str, vision: str) -> np.ndarray:
+    """CIE L*a*b* (D65) of a colour as seen with a colour-vision deficiency (Machado 2009)."""
+    srgb = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    lin = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(MACHADO_2009[vision] @ lin, 0, 1)
+    xyz = (
+        np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+        @ lin
+        / np.array([0.95047, 1.0, 1.08883])
+    )
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _smallest_difference(colours: list[str], vision: str) -> float:
+    labs = [_lab(c, vision) for c in colours]
+    return min(float(np.linalg.norm(a - b)) for i, a in enumerate(labs) for b in labs[i + 1 :])
+
+
+@pytest.mark.parametrize("vision", sorted(MACHADO_2009))
+def test_ward_classes_stay_apart_for_colour_blind_readers(vision):
+    from phusong.output.maps import BELOW_GOAL, FULL_COVERAGE, MEETS_GOAL
+
+    classes = [FULL_COVERAGE, MEETS_GOAL, *(c for _, c, _ in BELOW_GOAL)]
+    # CIE76 ΔE ≥ 10: clearly different colours side by side, in every vision.
+    assert _smallest_difference(classes, vision) >= 10
+    # The goal break: the palest class below stays far from "meets the goal".
+    assert float(np.linalg.norm(_lab(MEETS_GOAL, vision) - _lab(BELOW_GOAL[-1][1], vision))) >= 15
+    # Lightness falls steadily the further a ward is below the goal (readable in grey).
+    lightness = [_lab(c, vision)[0] for _, c, _ in BELOW_GOAL]
+    assert lightness == sorted(lightness)
+
+
+def test_the_old_red_green_scale_fails_the_colour_blind_check():
+    # The check has teeth: "meets the goal" green and a just-below red merge for deuteranopes.
+    assert (
+        float(np.linalg.norm(_lab("#74c476", "deuteranopia") - _lab("#fc9272", "deuteranopia")))
+        < 15
+    )
+
+
+def test_gaps_are_an_outline_that_does_not_take_the_mouse(page):
+    gap_layer = re.search(r"geo_json_\w+ = L\.geoJson\(null, \{(.*?)\}\);", page, flags=re.S)
+    assert gap_layer is not None
+    assert '"fill": false' in page and '"dashArray": "4 3"' in page
+    assert re.search(r'"interactive": false', page)
+    assert "purple" not in page and "#54278f" not in page
+
+
+def test_sites_are_small_points_not_clusters(page):
+    assert "markerCluster" not in page and "MarkerCluster" not in page
+    assert "L.circleMarker" in page and "stroke: false" in page
+
+
+def test_wedges_labels_scale_search_fallback(page):
+    from phusong.output.maps import LABEL_MIN_ZOOM, WEDGE_MIN_ZOOM
+
+    assert WEDGE_MIN_ZOOM >= 14 and f"map.getZoom() < {WEDGE_MIN_ZOOM}" in page
+    assert f"map.getZoom() < {LABEL_MIN_ZOOM}" in page and "phusong-ward-label" in page
+    assert "L.control.scale({metric: true, imperial: false" in page
+    assert "control_scale" not in page and "L.control.scale()" not in page
+    assert "phusong-search" in page and '"Find a ward…"' in page
+    assert '"tileerror"' in page and "map.removeLayer(tiles)" in page
+    assert 'layer.on("click"' in page  # click outlines the ward
+
+
+def test_map_in_vietnamese(result):
+    html = audit_map(result, lang="vi").get_root().render()
+    for text in ("Tỷ lệ dân số được phủ sóng", "Tỷ lệ diện tích được phủ sóng", "Tìm phường/xã…",
+                 "đạt mục tiêu: ≥ 99 %", "viền nét đứt: vùng lõm sóng", "GIẢ LẬP"):  # fmt: skip
+        assert text in html or json.dumps(text)[1:-1] in html, text  # tooltips are JSON-escaped
+    for english in (
+        "Coverage, population-weighted",
+        "meets the goal",
+        "Find a ward",
+        "points below",
+    ):
+        assert english not in html, english
+    feats = _geojson_layers(html)[0]["features"]
+    assert {f["properties"]["goal"] for f in feats} <= {"đã đạt", "chưa đạt"}
+    assert any("," in f["properties"]["population_weighted"] for f in feats)  # 52,7 %
+
+
+def test_same_map_same_bytes(result):
+    from phusong.output.bundle import map_html
+
+    assert map_html(audit_map(result)) == map_html(audit_map(result))
+
+
+def test_worldpop_is_credited_when_its_raster_is_used(result):
+    import copy
+
+    other = copy.copy(result)
+    other.summary = {**result.summary, "population_source": "raster:vnm_ppp_2020_WorldPop.tif"}
+    html = audit_map(other).get_root().render()
+    assert "WorldPop" in html and "OpenStreetMap contributors" in html
+    assert "WorldPop" not in audit_map(result).get_root().render()
+
+
+def test_the_ward_layer_keeps_the_osm_credit_without_tiles(page):
+    # The tile layer and the ward layer both carry the credit: it stays on the map
+    # when the fallback drops the tiles (Leaflet shows one copy of a repeated credit).
+    credit = '"attribution": "\\u00a9 \\u003ca href=\\"https://www.openstreetmap.org/copyright\\"'
+    assert page.count(credit) == 2
+    ward = re.search(
+        r"L\.geoJson\(null, \{(?:(?!L\.geoJson).)*?\.\.\.\{\s*(.*?)\}", page, flags=re.S
+    )
+    assert ward is not None and "OpenStreetMap contributors" in ward.group(1)
+
+
+@pytest.mark.browser
+def test_map_in_a_browser_offline_search_and_select(result, tmp_path):
+    """map.html in Chromium with the network refused: plain background, search, click outline."""
+    import shutil
+    from pathlib import Path
+
+    from phusong.output.bundle import map_html
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed")
+    if not Path(chromium).exists():
+        pytest.skip(f"chromium not found at {chromium}")
+    path = tmp_path / "map.html"
+    path.write_bytes(map_html(audit_map(result, lang="vi")))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 850})
+            refused: list[str] = []
+            context.route(
+                "http*://**/*", lambda route: (refused.append(route.request.url), route.abort())
+            )
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.as_uri(), wait_until="load")
+            # tiles fail: the map says so, drops them, and keeps the OSM credit
+            page.locator(".phusong-offline").wait_for(timeout=30_000)
+            assert "nền trơn" in page.locator(".phusong-offline").inner_text()
+            assert page.locator(".leaflet-tile-pane img").count() == 0
+            attribution = page.locator(".leaflet-control-attribution").inner_text()
+            assert "OpenStreetMap contributors" in attribution
+            assert "mi" not in page.locator(".leaflet-control-scale").inner_text().split()
+            # search without accents, then the ward is zoomed to and outlined
+            page.fill(".phusong-search input", "ba dinh")
+            page.press(".phusong-search input", "Enter")
+            page.wait_for_timeout(800)
+            zoom = page.evaluate(
+                "() => { const k = Object.keys(window).find(k => k.startsWith('map_'));"
+                " return window[k].getZoom(); }"
+            )
+            assert zoom >= 12
+            assert page.locator(".phusong-ward-label").count() > 0  # names show when zoomed
+            assert not errors, errors
+            assert all("tile.openstreetmap.org" in u for u in refused), refused[:3]
+        finally:
+            browser.close()

@@ -50,7 +50,8 @@ def read_csv(path):
 
 def test_every_file_is_written_and_nothing_else(written):
     out, paths = written
-    expected = {n for n in OUTPUT_FILES if n != "coverage.tif"}  # disc: vector route
+    # disc takes the vector route (no coverage.tif) and no places file was given (no targets.csv)
+    expected = {n for n in OUTPUT_FILES if n not in ("coverage.tif", "targets.csv")}
     assert set(paths) == expected
     assert {p.name for p in out.iterdir()} == expected  # no temporary files left behind
     assert all(paths[n] == out / n for n in expected)
@@ -207,22 +208,24 @@ def test_overwrite_replaces_only_our_files(tmp_path, disc_result):
 
 
 def test_a_failed_write_leaves_no_temporary_file(tmp_path, disc_result, monkeypatch):
-    import phusong.io.files as files
+    # Issue #13: the folder is written whole or not at all (staging folder + one swap),
+    # so a write that fails half-way leaves no folder, no partial files, no temporaries.
+    import phusong.io.folders as folders
 
     calls = {"n": 0}
-    real_replace = files.os.replace
+    real_fsync = folders.os.fsync
 
-    def flaky_replace(src, dst):
+    def flaky_fsync(fd):
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError("disk full")
-        return real_replace(src, dst)
+        return real_fsync(fd)
 
-    monkeypatch.setattr(files.os, "replace", flaky_replace)
+    monkeypatch.setattr(folders.os, "fsync", flaky_fsync)
     with pytest.raises(OSError, match="disk full"):
         write_outputs(disc_result, tmp_path / "out")
-    names = [p.name for p in (tmp_path / "out").iterdir()]
-    assert len(names) == 2 and not any(n.startswith(".") or n.endswith(".tmp") for n in names)
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []  # no staging folder, no lock file left
 
 
 def test_terminal_summary(disc_result, written):
@@ -271,3 +274,167 @@ def test_summary_json_is_deterministic_and_strict():
     assert parsed == {"a": [None, 0.5, 0.0], "b": 1.234568, "c": {"y": None, "z": True}}
     assert out.endswith(b"\n") and b"NaN" not in out
     assert math.isclose(json.load(io.BytesIO(out))["b"], 1.234568)
+
+
+# ---------------------------------------------------------------- issue #16: languages, flags, bundle
+
+
+@pytest.fixture(scope="module")
+def vi_files(disc_result):
+    from phusong.output.bundle import render_audit_folder
+
+    return render_audit_folder(disc_result, "vi")
+
+
+def _visible_text(page: str) -> str:
+    import html as html_lib
+    import re
+
+    body = page[page.index("<body>") :]
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def test_report_in_vietnamese(vi_files, disc_result):
+    from phusong.i18n import NBSP
+
+    page = vi_files["report.html"].decode("utf-8")
+    assert '<html lang="vi">' in page
+    text = _visible_text(page)
+    assert verdict(disc_result.summary, "vi") in text
+    assert "CHƯA ĐẠT" in text and "DỮ LIỆU MẪU GIẢ LẬP (SYNTHETIC)" in text
+    assert "tính theo dân số" in text and "tính theo diện tích" in text
+    assert "phường/xã" in text and "mất điện, đứt cáp quang" in text
+    pct = _pct(disc_result.summary["population_coverage_pct"], 2, "vi")
+    assert pct.endswith(f"{NBSP}%") and "," in pct and pct in text
+    # no English sentence left: common English words do not occur as words
+    import re
+
+    english = {"the", "of", "and", "is", "covered", "people", "population", "area", "goal",
+               "wards", "operator", "yes", "no", "rows", "read", "accepted"}  # fmt: skip
+    prose = re.sub(r"\S+\.(csv|html|json|geojson|tif|md)\b", " ", text)  # file names are names
+    prose = prose.replace("University of Southampton", " ")  # a credit names its holder
+    words = set(re.findall(r"\b[a-z]+\b", prose.lower()))
+    assert not (words & english), sorted(words & english)
+
+
+def test_report_makes_no_unsourced_claim(written, vi_files):
+    out, _ = written
+    for page in (
+        (out / "report.html").read_text(encoding="utf-8"),
+        vi_files["report.html"].decode(),
+    ):
+        assert "statewide" not in page and "63.6" not in page and "85.5" not in page
+        assert "Operators build where people live" not in page
+        # the goal's source is named with its date
+        assert "58/KH-UBND" in page and ("26 February 2025" in page or "26/02/2025" in page)
+
+
+def test_report_opens_offline_by_construction(vi_files):
+    import re
+
+    page = vi_files["report.html"].decode("utf-8")
+    assert "<script" not in page and "<link" not in page and "<img" not in page
+    assert "@import" not in page and "url(" not in page
+    # the only addresses are links a reader may follow, never loaded resources
+    for attr, url in re.findall(r'(\w+)="(https?://[^"]+)"', page):
+        assert attr == "href", (attr, url)
+
+
+def test_csv_and_geojson_carry_the_synthetic_flag(written, disc_result):
+    out, _ = written
+    for name in ("wards.csv", "by_operator.csv", "validation.csv"):
+        table = read_csv(out / name)
+        assert table.columns[-1] == "synthetic", name
+        assert table["synthetic"].astype(bool).all(), name
+    for name in ("wards.geojson", "gaps.geojson"):
+        doc = json.loads((out / name).read_text(encoding="utf-8"))
+        assert doc["synthetic"] is True, name
+        assert all(f["properties"]["synthetic"] is True for f in doc["features"]), name
+    assert disc_result.summary["synthetic"] is True
+
+
+def test_real_data_says_false(disc_result):
+    import copy
+
+    from phusong.output.bundle import render_outputs
+
+    real = copy.copy(disc_result)
+    real.summary = {**disc_result.summary, "synthetic": False}
+    files = render_outputs(real, "en")
+    wards = pd.read_csv(io.BytesIO(files["wards.csv"]), encoding="utf-8-sig")
+    assert wards["synthetic"].eq(False).all()
+    assert json.loads(files["gaps.geojson"])["synthetic"] is False
+    report = files["report.html"].decode("utf-8")
+    assert "SYNTHETIC sample data" not in report and 'class="banner"' not in report
+
+
+def test_download_names_and_bundle(disc_result, vi_files, tmp_path):
+    import datetime
+    import zipfile
+
+    from phusong.io.outputs import audit_bundle, write_bundle
+    from phusong.output.bundle import bundle_name, download_name, slug
+
+    assert download_name("wards.csv", True) == "wards_SYNTHETIC.csv"
+    assert download_name("coverage.tif", True) == "coverage_SYNTHETIC.tif"
+    assert download_name("wards.csv", False) == "wards.csv"
+    assert download_name("hanoi_5g_sites_SYNTHETIC.csv", True) == "hanoi_5g_sites_SYNTHETIC.csv"
+    assert slug("Phương án: Đông Anh, 3.5 GHz") == "phuong-an-dong-anh-3-5-ghz"
+    day = datetime.date(2025, 3, 12)
+    s = disc_result.summary
+    assert bundle_name(s, day=day) == "phusong_audit_disc-mobifone_2025-03-12_SYNTHETIC.zip"
+    assert bundle_name({**s, "synthetic": False}, scenario="Cơ sở", day=day) == (
+        "phusong_audit_co-so_2025-03-12.zip"
+    )
+    name, data = audit_bundle(disc_result, lang="vi", day=day)
+    assert name == "phusong_audit_disc-mobifone_2025-03-12_SYNTHETIC.zip"
+    assert audit_bundle(disc_result, lang="vi", day=day)[1] == data  # same run, same bytes
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        assert set(names) == {download_name(n, True) for n in vi_files}  # every output, tagged
+        assert archive.read("report_SYNTHETIC.html").startswith(b"<!DOCTYPE html>")
+        assert b'<html lang="vi">' in archive.read("report_SYNTHETIC.html")
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    path = write_bundle(tmp_path, (name, data))
+    assert path == tmp_path / name and path.read_bytes() == data
+
+
+@pytest.mark.browser
+def test_vietnamese_report_opens_offline(vi_files, tmp_path):
+    """report.html in Vietnamese, opened from disk in Chromium with the network refused: no request at all."""
+    import shutil
+    from pathlib import Path
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed")
+    if not Path(chromium).exists():
+        pytest.skip(f"chromium not found at {chromium}")
+    path = tmp_path / "report.html"
+    path.write_bytes(vi_files["report.html"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            context = browser.new_context()
+            requests: list[str] = []
+            context.route(
+                "**/*",
+                lambda route: (
+                    requests.append(route.request.url),
+                    route.continue_() if route.request.url.startswith("file:") else route.abort(),
+                ),
+            )
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.as_uri(), wait_until="load")
+            assert page.locator("h1").inner_text().startswith("Đánh giá phủ sóng 5G")
+            assert "CHƯA ĐẠT" in page.locator(".verdict").inner_text()
+            assert page.locator("table").count() >= 3
+            assert not errors, errors
+            assert [u for u in requests if not u.startswith("file:")] == []
+        finally:
+            browser.close()

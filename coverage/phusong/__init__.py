@@ -29,6 +29,9 @@ _EXPORTS: dict[str, str] = {
     "run_plan": "plan",
     "PlanRun": "plan",
     "propose_sites": "planning",
+    # calibration (issue #14)
+    "run_calibration": "calibration.run",
+    "read_measurements": "io.measurements",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

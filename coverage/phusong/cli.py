@@ -29,8 +29,24 @@ from pathlib import Path
 from typing import Any
 
 from phusong import __version__
-from phusong.errors import ConfigError, DataError, GoalNotMetError, OutputExistsError, PhusongError
-from phusong.options import AUDIT, PLAN, Option, option_name
+from phusong.errors import (
+    ConfigError,
+    DataError,
+    GoalNotMetError,
+    OutputError,  # issue #13: busy / not-writable output folders
+    OutputExistsError,
+    PhusongError,
+)
+from phusong.i18n import LANGUAGES, catalogue, current_language, t
+from phusong.options import (
+    AUDIT,
+    CALIBRATE,
+    PLAN,
+    PROGRESS,
+    Option,
+    cli_label,  # issue #13: options named as --flags in messages
+    option_name,
+)
 
 PROG = "phusong"
 
@@ -45,15 +61,16 @@ EXIT_CODES: dict[type[BaseException], int] = {
     DataError: EXIT_DATA,
     ConfigError: EXIT_USAGE,
     OutputExistsError: EXIT_USAGE,
+    OutputError: EXIT_USAGE,  # issue #13: output folder busy or not writable
     GoalNotMetError: EXIT_GOAL_NOT_MET,
     PhusongError: EXIT_DATA,
 }
 
-#: Label printed before the message, per exit status.
+#: Catalogue key of the label printed before the message, per exit status.
 _ERROR_LABELS = {
-    EXIT_DATA: "bad input data",
-    EXIT_USAGE: "usage error",
-    EXIT_GOAL_NOT_MET: "goal not met",
+    EXIT_DATA: "cli.error.data",
+    EXIT_USAGE: "cli.error.usage",
+    EXIT_GOAL_NOT_MET: "cli.error.goal_not_met",
 }
 
 
@@ -66,13 +83,14 @@ class Command:
     name : str
         Subcommand name (``audit``).
     help : str
-        One line for ``phusong --help``.
+        One line for ``phusong --help``: a message key of :mod:`phusong.i18n`
+        (``"cli.command.audit.help"``) or plain text.
     configure : callable
         ``configure(parser)`` adds the subcommand's arguments.
     run : callable
         ``run(args) -> int`` does the work and returns the exit status.
     description : str
-        Longer text for ``phusong NAME --help``.
+        Longer text for ``phusong NAME --help`` (a message key or plain text).
     """
 
     name: str
@@ -92,8 +110,9 @@ class Progress:
     CI logs, tests).
     """
 
-    def __init__(self, enabled: bool = True, stream: Any = None) -> None:
+    def __init__(self, enabled: bool = True, stream: Any = None, lang: str | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
+        self.lang = lang
         isatty = getattr(self.stream, "isatty", None)
         self.enabled = bool(enabled and isatty is not None and isatty())
         self._bar: Any = None
@@ -112,7 +131,9 @@ class Progress:
                 unit="%",
                 bar_format="{desc:<28} {bar} {percentage:3.0f}% [{elapsed}]",
             )
-        self._bar.set_description_str(step, refresh=False)
+        from phusong.output.text import progress_words
+
+        self._bar.set_description_str(progress_words(step, self.lang), refresh=False)
         self._bar.n = max(self._bar.n, min(100, round(100 * fraction)))
         self._bar.refresh()
 
@@ -164,18 +185,52 @@ def add_options(p: argparse.ArgumentParser, table: Mapping[str, Option]) -> None
 
 
 def _add_output_flags(p: argparse.ArgumentParser, what: str) -> None:
-    """``--json`` and ``--quiet``, shared by audit and plan."""
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help=f"print {what} to stdout (and nothing else on stdout)",
-    )
-    p.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        help="print nothing but errors (no summary, no progress bar)",
-    )
+    """``--json``, ``--quiet`` and ``--zip``, shared by audit and plan."""
+    lang = _help_language()
+    p.add_argument("--json", action="store_true", help=t("cli.help.json", lang, what=what))
+    p.add_argument("-q", "--quiet", action="store_true", help=t("cli.help.quiet", lang))
+    p.add_argument("--zip", action="store_true", help=t("cli.help.zip", lang))
+
+
+# --------------------------------------------------------------------------
+# Language (issue #16): --lang vi|en on every command, else $PHUSONG_LANG, else English
+# --------------------------------------------------------------------------
+#: Language of the parser's help texts, set by :func:`build_parser`.
+_HELP_LANGUAGE: list[str] = ["en"]
+
+
+def _help_language() -> str:
+    """Return the language ``--help`` is written in (chosen before parsing, see :func:`language_of_argv`)."""
+    return _HELP_LANGUAGE[0]
+
+
+def language_of_argv(argv: Sequence[str] | None) -> str:
+    """Return the language asked for on a command line (``--lang vi``, ``--lang=vi``), else the default.
+
+    Used before parsing, so that ``--help`` is already in that language; an
+    unknown value falls back to English here (the parser then refuses it).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    given = None
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            given = args[i + 1]
+        elif arg.startswith("--lang="):
+            given = arg.split("=", 1)[1]
+    try:
+        return current_language(given if given in LANGUAGES else None)
+    except ConfigError:
+        return "en"
+
+
+def _words(text: str, lang: str) -> str:
+    """``text`` if it is plain text, its message if it is a catalogue key."""
+    return t(text, lang) if text in catalogue(lang) else text
+
+
+def run_language(args: argparse.Namespace) -> str:
+    """Return the language of a command's output: ``--lang``, else ``$PHUSONG_LANG``, else English."""
+    return current_language(getattr(args, "lang", None))
 
 
 # --------------------------------------------------------------------------
@@ -184,40 +239,48 @@ def _add_output_flags(p: argparse.ArgumentParser, what: str) -> None:
 def _configure_audit(p: argparse.ArgumentParser) -> None:
     add_options(p, AUDIT)
     p.add_argument(
-        "--config",
-        metavar="FILE",
-        type=Path,
-        help="TOML file with the same keys as these options (threshold_dbm = -105 …); "
-        "options given here override it",
+        "--config", metavar="FILE", type=Path, help=t("cli.help.config", _help_language())
     )
     _add_output_flags(p, "summary.json")
 
 
 def _run_audit(args: argparse.Namespace) -> int:
     from phusong.audit import run_audit
-    from phusong.io.outputs import check_output_dir, write_outputs
+    from phusong.io.outputs import audit_bundle, reserve_output, write_bundle, write_outputs
     from phusong.options import resolve_audit_options
     from phusong.output.tables import summary_json
     from phusong.output.text import format_summary
 
+    lang = run_language(args)
     opts = resolve_audit_options({k: getattr(args, k, None) for k in AUDIT}, args.config)
     kwargs = opts.run_audit_kwargs()
-    check_output_dir(opts.out, overwrite=opts.overwrite)  # fail before the long computation
-    progress = Progress(enabled=not args.quiet)
-    try:
-        result = run_audit(**kwargs, progress=progress)
-    finally:
-        progress.close()
-    paths = write_outputs(result, opts.out, overwrite=opts.overwrite)
+    # issue #13: lock --out and check it is writable before the long computation; the
+    # folder is written whole through a staging folder (an interrupt leaves it as it was).
+    with reserve_output(opts.out, overwrite=opts.overwrite) as target:
+        progress = Progress(enabled=not args.quiet, lang=lang)
+        try:
+            result = run_audit(**kwargs, progress=progress)
+        finally:
+            progress.close()
+        paths = write_outputs(result, target, lang=lang)
+    if args.zip:  # issue #16: one ZIP of every output, named with the scenario and the date
+        bundle = write_bundle(opts.out, audit_bundle(result, lang=lang))
+        paths = {**paths, bundle.name: bundle}
     if args.json:
         sys.stdout.buffer.write(summary_json(result.summary))
         sys.stdout.flush()
     elif not args.quiet:
-        print(format_summary(result, paths))
-    if opts.fail_under and not result.meets_goal:
-        raise GoalNotMetError(
-            f"--fail-under: the goal ({result.summary['goal']['description']}) is not met."
-        )
+        print(format_summary(result, paths, lang))
+    not_met = result.summary.get("goals_not_met")  # progress (issue #15): every chosen target
+    if opts.fail_under and (not_met if not_met is not None else not result.meets_goal):
+        from phusong.output.progress import not_met_text
+        from phusong.output.text import goal_description
+
+        goal = goal_description(result.summary["goal"], lang)
+        message = t("cli.fail_under.audit", lang, goal=goal)
+        if not_met is not None:
+            message = f"--fail-under: {not_met_text(result.summary, lang)}"
+        raise GoalNotMetError(message)
     return EXIT_OK
 
 
@@ -234,7 +297,7 @@ _PLAN_ARGS = {"target": "target_pct"}
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    from phusong.io.outputs import check_output_dir, write_plan_outputs
+    from phusong.io.outputs import plan_bundle, reserve_output, write_bundle, write_plan_outputs
     from phusong.options import validate_mapping
     from phusong.output.tables import summary_json
     from phusong.output.text import format_plan_summary
@@ -243,29 +306,34 @@ def _run_plan(args: argparse.Namespace) -> int:
     given = {k: getattr(args, k) for k in PLAN if getattr(args, k, None) is not None}
     opts = validate_mapping(given, PLAN, label=option_name)
     if "sites" not in opts:
-        raise ConfigError("sites: no site file given; pass --sites FILE.")
+        raise ConfigError(t("cli.plan.no_sites", run_language(args)))
     out = opts.get("out", PLAN["out"].default)
     overwrite = bool(opts.get("overwrite", PLAN["overwrite"].default))
-    check_output_dir(out, overwrite=overwrite)  # fail before the long computation
     not_plan_args = ("sites", "wards", "out", "overwrite", "fail_under")
     kwargs = {_PLAN_ARGS.get(k, k): v for k, v in opts.items() if k not in not_plan_args}
-    progress = Progress(enabled=not args.quiet)
-    try:
-        run = run_plan(opts["sites"], opts.get("wards"), progress=progress, **kwargs)
-    finally:
-        progress.close()
-    paths = write_plan_outputs(run, out, overwrite=overwrite)
+    lang = run_language(args)
+    # issue #13: lock --out and check it before planning; written whole, or not at all
+    with reserve_output(out, overwrite=overwrite) as target:
+        progress = Progress(enabled=not args.quiet, lang=lang)
+        try:
+            run = run_plan(opts["sites"], opts.get("wards"), progress=progress, **kwargs)
+        finally:
+            progress.close()
+        paths = write_plan_outputs(run, target, lang=lang)
+    if args.zip:  # issue #16: one ZIP of every output, named with the scenario and the date
+        bundle = write_bundle(out, plan_bundle(run, lang=lang))
+        paths = {**paths, bundle.name: bundle}
     if args.json:
         sys.stdout.buffer.write(summary_json(run.summary))
         sys.stdout.flush()
     elif not args.quiet:
-        print(format_plan_summary(run, paths))
+        print(format_plan_summary(run, paths, lang))
     if opts.get("fail_under") and not run.meets_target:
-        raise GoalNotMetError(
-            f"--fail-under: the re-audit with the proposed sites reaches "
-            f"{run.summary['population_coverage_pct_after']:.4f}% of the population, "
-            f"short of the target {run.summary['target_pct']:g}%."
-        )
+        from phusong.output.text import format_pct, target_text
+
+        reached = format_pct(run.summary["population_coverage_pct_after"], 4, lang)
+        goal = target_text(run.summary["target_pct"], lang)
+        raise GoalNotMetError(t("cli.fail_under.plan", lang, reached=reached, target=goal))
     return EXIT_OK
 
 
@@ -273,31 +341,28 @@ def _run_plan(args: argparse.Namespace) -> int:
 # validate
 # --------------------------------------------------------------------------
 def _configure_validate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="site/cell file to check")
-    p.add_argument(
-        "--radio",
-        nargs="+",
-        metavar="RAT",
-        default=None,
-        help="radio technologies to keep (default NR; 'all' keeps every one)",
-    )
-    p.add_argument(
-        "--wards",
+    lang = _help_language()
+    p.add_argument("file", metavar="FILE", nargs="?", help=t("cli.help.validate_file", lang))
+    p.add_argument(  # calibration (issue #14)
+        "--measurements",
         metavar="FILE",
         default=None,
-        help="study area for the in-area check (default: the shipped Hà Nội wards)",
+        help=t("cli.help.measurements", lang),
     )
     p.add_argument(
-        "--out",
-        metavar="CSV",
-        type=Path,
-        default=None,
-        help="also write the rejected rows to this CSV",
+        "--radio", nargs="+", metavar="RAT", default=None, help=t("cli.help.radio", lang)
     )
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--wards", metavar="FILE", default=None, help=t("cli.help.wards", lang))
+    p.add_argument(
+        "--out", metavar="CSV", type=Path, default=None, help=t("cli.help.validate_out", lang)
+    )
+    p.add_argument("--overwrite", action="store_true", help=t("cli.help.validate_overwrite", lang))
+    p.add_argument("--crs", metavar="CRS", default=None, help=AUDIT["crs"].help)  # issue #13
 
 
 def _run_validate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from phusong.audit import load_sites, load_wards
     from phusong.io.files import atomic_write_bytes
     from phusong.options import validate_mapping
@@ -306,14 +371,24 @@ def _run_validate(args: argparse.Namespace) -> int:
 
     given = {"radio": args.radio} if args.radio is not None else {}
     radio = validate_mapping(given, {"radio": AUDIT["radio"]}, label=option_name)
+    lang = run_language(args)
     if args.out is not None and args.out.exists() and not args.overwrite:
-        raise OutputExistsError(f"{args.out} exists; pass --overwrite to replace it.")
-    wards = load_wards(args.wards)
-    _, report = load_sites(args.file, wards, radio.get("radio", AUDIT["radio"].default))
-    print(format_validation(report))
+        raise OutputExistsError(t("cli.validate.exists", lang, path=args.out))
+    if args.file is None and args.measurements is None:  # calibration (issue #14)
+        raise ConfigError(t("cli.validate.nothing", lang))
+    wards = load_wards(args.wards, args.crs)  # issue #13: --crs
+    reports = []
+    if args.file is not None:
+        radios = radio.get("radio", AUDIT["radio"].default)
+        _, report = load_sites(args.file, wards, radios, args.crs)  # issue #13: --crs
+        print(format_validation(report, lang))
+        reports.append(report)
+    if args.measurements is not None:  # calibration (issue #14)
+        reports.append(_validate_measurements(args.measurements, wards, radio, lang))
     if args.out is not None:
-        atomic_write_bytes(args.out, csv_bytes(validation_table(report)), overwrite=True)
-        print(f"\nValidation report written to {args.out}")
+        table = pd.concat([validation_table(r) for r in reports], ignore_index=True)
+        atomic_write_bytes(args.out, csv_bytes(table), overwrite=True)
+        print("\n" + t("cli.validate.written", lang, path=args.out))
     return EXIT_OK
 
 
@@ -321,16 +396,15 @@ def _run_validate(args: argparse.Namespace) -> int:
 # sample
 # --------------------------------------------------------------------------
 def _configure_sample(p: argparse.ArgumentParser) -> None:
+    lang = _help_language()
     p.add_argument(
         "--out",
         metavar="DIR",
         type=Path,
         default=Path("phusong-sample"),
-        help="folder to write the sample into (default ./phusong-sample)",
+        help=t("cli.help.sample_out", lang),
     )
-    p.add_argument(
-        "--overwrite", action="store_true", help="replace the files of a non-empty folder"
-    )
+    p.add_argument("--overwrite", action="store_true", help=t("cli.help.sample_overwrite", lang))
 
 
 def _run_sample(args: argparse.Namespace) -> int:
@@ -342,72 +416,205 @@ def _run_sample(args: argparse.Namespace) -> int:
     names = sorted(
         Path(p).name for p in (written.values() if isinstance(written, dict) else written or [])
     )
-    print(f"SYNTHETIC sample network written to {args.out}: {', '.join(names)}")
-    print("It is made-up data for trying phusong out, not any operator's real sites.")
+    lang = run_language(args)
+    print(t("cli.sample.written", lang, path=args.out, names=", ".join(names)))
+    print(t("cli.sample.made_up", lang))
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------
+# calibrate (issue #14)
+# --------------------------------------------------------------------------
+def _validate_measurements(path: str, wards: Any, radio: Mapping[str, Any], lang: str) -> Any:
+    """Check a measurement file for ``validate --measurements``; print and return its report."""
+    from phusong.io.measurements import read_measurements
+    from phusong.output.text import format_validation
+
+    _, report = read_measurements(
+        path, radio=radio.get("radio", CALIBRATE["radio"].default), study_area=wards
+    )
+    print(format_validation(report, lang))
+    return report
+
+
+def _configure_calibrate(p: argparse.ArgumentParser) -> None:
+    add_options(p, CALIBRATE)
+    _add_output_flags(p, "calibration_summary.json")
+
+
+def _run_calibrate(args: argparse.Namespace) -> int:
+    from phusong.calibration.run import run_calibration
+    from phusong.io.calibration_outputs import write_calibration_outputs
+    from phusong.io.outputs import check_output_dir
+    from phusong.options import validate_mapping
+    from phusong.output.calibration import format_calibration_summary
+    from phusong.output.tables import summary_json
+
+    given = {k: getattr(args, k) for k in CALIBRATE if getattr(args, k, None) is not None}
+    opts = validate_mapping(given, CALIBRATE, label=option_name)
+    for key in ("sites", "measurements"):
+        if key not in opts:
+            raise ConfigError(
+                t("cli.no_file", run_language(args), key=key, option=option_name(key))
+            )
+    out = opts.pop("out", CALIBRATE["out"].default)
+    overwrite = bool(opts.pop("overwrite", False))
+    check_output_dir(out, overwrite=overwrite)  # fail before the long computation
+    lang = run_language(args)
+    progress = Progress(enabled=not args.quiet, lang=lang)
+    try:
+        result = run_calibration(
+            opts.pop("sites"), opts.pop("measurements"), opts.pop("wards", None),
+            progress=progress, **opts,
+        )  # fmt: skip
+    finally:
+        progress.close()
+    paths = write_calibration_outputs(result, out, overwrite=overwrite, lang=lang)
+    if args.json:
+        sys.stdout.buffer.write(summary_json(result.summary))
+        sys.stdout.flush()
+    elif not args.quiet:
+        print(format_calibration_summary(result, paths, lang))
+    return EXIT_OK
+
+
+# --- end calibrate ---------------------------------------------------------
+
+
+# --------------------------------------------------------------------------
+# progress (issue #15): the rollout over time and the dated targets
+# --------------------------------------------------------------------------
+#: Options of ``phusong progress``: the audit's (but its output options), then its own.
+PROGRESS_OPTIONS: dict[str, Option] = {
+    **{k: v for k, v in AUDIT.items() if k not in ("out", "overwrite", "fail_under")},
+    **PROGRESS,
+}
+
+
+def _configure_progress(p: argparse.ArgumentParser) -> None:
+    add_options(p, PROGRESS_OPTIONS)
+    _add_output_flags(p, "progress_summary.json")
+
+
+def _run_progress(args: argparse.Namespace) -> int:
+    from phusong.io.outputs import check_output_dir
+    from phusong.io.progress import write_progress_outputs
+    from phusong.options import resolve_audit_options, validate_mapping
+    from phusong.output.progress import not_met_text
+    from phusong.output.progress_report import format_progress
+    from phusong.output.tables import summary_json
+    from phusong.progress import run_progress
+
+    lang = run_language(args)
+    audit_keys = [k for k in PROGRESS_OPTIONS if k in AUDIT]
+    opts = resolve_audit_options({k: getattr(args, k, None) for k in audit_keys})
+    own = {k: getattr(args, k) for k in PROGRESS if getattr(args, k, None) is not None}
+    own = validate_mapping(own, PROGRESS, label=option_name)
+    out = own.get("out", PROGRESS["out"].default)
+    overwrite = bool(own.get("overwrite", False))
+    check_output_dir(out, overwrite=overwrite)  # fail before the long computation
+    progress = Progress(enabled=not args.quiet, lang=lang)
+    try:
+        run = run_progress(
+            **opts.run_audit_kwargs(), freq=own.get("freq", PROGRESS["freq"].default),
+            required_sites=bool(own.get("required_sites", False)), progress=progress,
+        )  # fmt: skip
+    finally:
+        progress.close()
+    paths = write_progress_outputs(run, out, overwrite=overwrite, lang=lang)
+    if args.json:
+        sys.stdout.buffer.write(summary_json(run.summary))
+        sys.stdout.flush()
+    elif not args.quiet:
+        print(format_progress(run, paths, lang))
+    if own.get("fail_under") and not run.goals_met:
+        raise GoalNotMetError(f"--fail-under: {not_met_text(run.summary, lang)}")
+    return EXIT_OK
+
+
+# --- end progress ------------------------------------------------------------
 
 
 #: The subcommands, in the order ``phusong --help`` lists them.
 COMMANDS: list[Command] = [
     Command(
         "audit",
-        "audit 5G coverage of every ward against the goal and write a report folder",
+        "cli.command.audit.help",
         _configure_audit,
         _run_audit,
-        "Compute area- and population-weighted 5G coverage of every ward, judge it against "
-        "the goal (default: 99% of the population by 2030, Hà Nội plan 58/KH-UBND) and "
-        "write report.html, map.html, CSV, GeoJSON and summary.json.",
+        "cli.command.audit.description",
     ),
     Command(
         "plan",
-        "propose the fewest new sites that reach the goal, and check them by re-auditing",
+        "cli.command.plan.help",
         _configure_plan,
         _run_plan,
-        "Audit the existing network, propose new sites that bring population coverage to the "
-        "target (default 99%, population-weighted) or the best coverage for a --budget of "
-        "sites, re-audit with the proposed sites and top up if the re-audit falls short. "
-        "Writes proposed_sites.csv (readable by 'phusong audit --sites'), curve.csv, "
-        "wards_plan.csv, plan_summary.json and plan_map.html.",
+        "cli.command.plan.description",
     ),
     Command(
         "validate",
-        "check a site file and list every rejected row",
+        "cli.command.validate.help",
         _configure_validate,
         _run_validate,
-        "Read a site/cell file the way 'audit' does and print rows read, accepted and "
-        "rejected, then each rejected row with file, row, column and reason.",
+        "cli.command.validate.description",
     ),
     Command(
         "sample",
-        "write the SYNTHETIC sample network to a folder",
+        "cli.command.sample.help",
         _configure_sample,
         _run_sample,
-        "Write the shipped SYNTHETIC 5G sample network (made-up sites) for trying phusong out.",
+        "cli.command.sample.description",
     ),
 ]
+COMMANDS.append(  # progress (issue #15)
+    Command(
+        "progress",
+        "cli.command.progress.help",
+        _configure_progress,
+        _run_progress,
+        "cli.command.progress.description",
+    )
+)
+COMMANDS.append(  # calibration (issue #14)
+    Command(
+        "calibrate",
+        "cli.command.calibrate.help",
+        _configure_calibrate,
+        _run_calibrate,
+        "cli.command.calibrate.description",
+    )
+)
 
 
 # --------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
-    """Build the ``phusong`` parser with every subcommand of :data:`COMMANDS`."""
-    debug_help = "show the full traceback of unexpected errors and debug logs"
-    # --debug is accepted before and after the subcommand. The subcommand's copy
-    # defaults to SUPPRESS so that it does not reset a --debug given before it.
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """Build the ``phusong`` parser with every subcommand of :data:`COMMANDS`.
+
+    ``lang`` (default :func:`phusong.i18n.current_language`) is the language of
+    the help texts; ``--lang`` on the command line picks the output's.
+    """
+    lang = _HELP_LANGUAGE[0] = current_language(lang) if lang else language_of_argv([])
+    debug_help = t("cli.help.debug", lang)
+    lang_help = t("cli.help.lang", lang, choices="|".join(LANGUAGES))
+    # --debug and --lang are accepted before and after the subcommand. The
+    # subcommand's copies default to SUPPRESS so that they do not reset a value
+    # given before it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Phủ Sóng: ward-by-ward 5G coverage audits for Hà Nội "
-        "(goal: 99% of the population by 2030).",
-    )
+    common.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=lang_help)
+    parser = argparse.ArgumentParser(prog=PROG, description=t("cli.description", lang))
     parser.add_argument("--debug", action="store_true", default=False, help=debug_help)
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=lang_help)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for cmd in COMMANDS:
         p = sub.add_parser(
-            cmd.name, help=cmd.help, description=cmd.description or cmd.help, parents=[common]
+            cmd.name,
+            help=_words(cmd.help, lang),
+            description=_words(cmd.description or cmd.help, lang),
+            parents=[common],
         )
         cmd.configure(p)
         p.set_defaults(_run=cmd.run)
@@ -441,32 +648,30 @@ def _logging_to_stderr(debug: bool, quiet: bool) -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``phusong`` command line; returns the exit status."""
-    parser = build_parser()
+    lang = language_of_argv(argv)
+    parser = build_parser(lang)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version (0) and usage errors (2)
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
     try:
         with _logging_to_stderr(args.debug, getattr(args, "quiet", False)):
+            lang = run_language(args)  # an unknown $PHUSONG_LANG is a usage error
             return args._run(args)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        print(f"{PROG}: {t('cli.interrupted', lang)}", file=sys.stderr)
         return 130
     except Exception as exc:
         code = exit_code_for(exc)
+        if args.debug:
+            traceback.print_exc()
         if code == EXIT_UNEXPECTED:
-            if args.debug:
-                traceback.print_exc()
             first = str(exc).splitlines()[0] if str(exc) else ""
-            print(
-                f"{PROG}: unexpected error: {type(exc).__name__}: {first} "
-                "(rerun with --debug for the full traceback)",
-                file=sys.stderr,
-            )
+            message = t("cli.error.unexpected", lang, kind=type(exc).__name__, message=first)
+            print(f"{PROG}: {message}", file=sys.stderr)
         else:
-            if args.debug:
-                traceback.print_exc()
-            print(f"{PROG}: {_ERROR_LABELS[code]}: {exc}", file=sys.stderr)
+            shown = exc.render(cli_label) if isinstance(exc, PhusongError) else str(exc)  # #13
+            print(f"{PROG}: {t(_ERROR_LABELS[code], lang)}: {shown}", file=sys.stderr)
         return code
 
 

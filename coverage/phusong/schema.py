@@ -65,6 +65,18 @@ SITE_COLUMNS: dict[str, tuple[str, str]] = {
     "geometry": ("geometry", "Point, EPSG:4326"),
 }
 
+# --- issue #15 (progress): optional on-air date columns of the site table ------
+#: Added after :data:`SITE_COLUMNS` only when the input has an on-air date
+#: column (:mod:`phusong.io.validation.dates`): name -> (dtype, meaning).
+SITE_DATE_COLUMNS: dict[str, tuple[str, str]] = {
+    "on_air": ("datetime64[ns]", "local date the cell went on air; NaT when unknown"),
+    "on_air_source": (
+        "string",
+        "'file:<column>', or 'proxy:opencellid created …' (first observed, not the on-air date)",
+    ),
+}
+# --- end issue #15 -------------------------------------------------------------
+
 #: Per-ward coverage table columns (long format: one row per ward × operator).
 WARD_COVERAGE_COLUMNS: dict[str, tuple[str, str]] = {
     "ward_id": ("string", "ward id"),

@@ -32,13 +32,17 @@ def population_label(source: str) -> str:
     """Plain-words description of a ``population_source`` code.
 
     ``"uniform:official"`` → each ward's official population spread evenly over
-    its area; ``"raster:<file>"`` → people per pixel from that raster.
+    its area; ``"raster:<file>"`` → people per pixel from that raster;
+    ``"dasymetric:<file>"`` → that raster's people as weights, rescaled within
+    each ward to its official total (:mod:`phusong.dasymetric`).
     """
     kind, _, detail = str(source).partition(":")
     if kind == "uniform":
         return "official ward population, spread evenly over each ward"
     if kind == "raster":
         return f"population raster {detail} (people per pixel)"
+    if kind == "dasymetric":  # physics (issue #12): raster weights, official ward totals
+        return f"{detail} weights rescaled to each ward's official population"
     return str(source)
 
 

@@ -1,18 +1,30 @@
-"""Folium maps of an audit: ward coverage around the goal, gaps, sites, sectors.
+"""Folium maps of an audit: ward coverage against the goal, gaps, sites, sectors — in Vietnamese or English.
 
 The maps are built from an :class:`phusong.audit.AuditResult` and nothing
 else; they compute no coverage. :func:`embed_assets` makes a map's HTML
-self-contained: Leaflet and Leaflet.markercluster (shipped in ``data/vendor/``)
-are embedded as ``data:`` URLs instead of folium's CDN links, so ``map.html``
-opens without a network connection (only the OpenStreetMap background tiles
-need one).
+self-contained: Leaflet (shipped in ``data/vendor/``) is embedded as
+``data:`` URLs instead of folium's CDN links, so ``map.html`` opens without a
+network connection; when the OpenStreetMap background tiles cannot load, the
+map drops them and shows the wards on a plain light background
+(:class:`TileFallback`). :func:`stable_ids` names every element by its place
+in the map, so the same audit gives the same bytes.
 
 Colours
 -------
-Wards are coloured *around the goal*: wards below the target in reds (the
-darker, the further below), wards at or above it in greens. Which coverage
-figure is used (population- or area-weighted) follows the goal's metric, and
-the legend says which.
+Wards are coloured on a colour-blind-safe scale with a break *at the goal*
+(ColorBrewer's diverging orange–blue idea, safe for the common colour-vision
+deficiencies): wards below the target in five oranges to browns, the darker
+the further below; wards at or above it in two blues. Which coverage figure
+is used (population- or area-weighted) follows the goal's metric, and the
+legend says which. Coverage gaps are drawn as a dark dashed outline (no fill),
+so the ward's colour stays readable; sites are small grey points; sector
+wedges, ward names and site tooltips appear only when zoomed in.
+
+Interaction
+-----------
+Hovering a ward shows its figures; clicking it (or picking it in the search
+box, which ignores Vietnamese accents) outlines it until another ward is
+chosen. The scale bar is metric only.
 
 Display geometry
 ----------------
@@ -30,56 +42,80 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
-from folium.plugins import FastMarkerCluster
+from branca.element import Element, Figure, MacroElement, Template
+from folium.map import Layer
 
 from phusong.geo import equal_area_crs
 from phusong.goals import Goal
+from phusong.i18n import current_language, fmt_decimal, fmt_int, fmt_pct, fmt_points, t
+from phusong.output.progress import places_layer  # progress (issue #15)
+from phusong.output.text import model_words, target_text
 from phusong.schema import WGS84
 from phusong.vector.footprints import DEFAULT_SECTOR_WIDTH_DEG
 
 log = logging.getLogger(__name__)
 
-#: Tile attribution shown on every map (OSM licence terms).
+#: Tile attribution shown on every map (OSM licence terms; the credit as OSM
+#: words it, in every language). i18n: identifier
 OSM_ATTRIBUTION = (
     '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>'
 )
+#: Attribution of a WorldPop population raster (CC BY 4.0), shown when one is used. i18n: identifier
+WORLDPOP_ATTRIBUTION = '<a href="https://www.worldpop.org/">WorldPop</a> (CC BY 4.0)'
 #: Tile URL of the standard OpenStreetMap layer.
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+#: Background of the map where there are no tiles (and when they cannot load).
+PLAIN_BACKGROUND = "#f2f1ec"
 
 #: Display simplification tolerance [m] and coordinate rounding [decimal places].
 SIMPLIFY_M = 20.0
 ROUND_DECIMALS = 5
 
-#: Colour classes around the goal: (points below the target at least, colour, label
-#: template). The first class whose threshold the shortfall reaches is used.
-_BELOW = (
-    (50.0, "#67000d", "more than 50 points below"),
-    (20.0, "#a50f15", "20–50 points below"),
-    (10.0, "#ef3b2c", "10–20 points below"),
-    (5.0, "#fc9272", "5–10 points below"),
-    (0.0, "#fee0d2", "less than 5 points below"),
-)
-_MEETS = "#74c476"
-_FULL = "#238b45"
-_UNKNOWN = "#bdbdbd"
-_GAP = "#54278f"
-_SITE = "#08519c"
+#: Zoom level from which sector wedges are drawn (about 10 m per pixel).
+WEDGE_MIN_ZOOM = 14
+#: Longest wedge drawn [px]: a wedge shows a cell's direction, not its range.
+WEDGE_MAX_PX = 28
+#: Zoom level from which ward names are written on the map.
+LABEL_MIN_ZOOM = 12
+#: Zoom level from which a site point shows its id and operator on hover.
+SITE_TOOLTIP_MIN_ZOOM = 14
 
-#: Compare-map classes of change [percentage points]: (upper bound, colour, label).
-_CHANGE = (
-    (-5.0, "#b2182b", "down by more than 5 points"),
-    (-0.05, "#ef8a62", "down by up to 5 points"),
-    (0.05, "#f7f7f7", "no change (within 0.05 points)"),
-    (5.0, "#67a9cf", "up by up to 5 points"),
-    (np.inf, "#2166ac", "up by more than 5 points"),
+#: Colour classes below the goal: (points below the target at least, colour,
+#: catalogue key of the legend label). The first class the shortfall reaches
+#: is used; oranges to browns, lightness falling with the shortfall.
+BELOW_GOAL = (
+    (50.0, "#7f3b08", "map.class.below_50"),
+    (20.0, "#b35806", "map.class.below_20"),
+    (10.0, "#e08214", "map.class.below_10"),
+    (5.0, "#fdb863", "map.class.below_5"),
+    (0.0, "#fee0b6", "map.class.below_0"),
+)
+#: Wards meeting the goal, and at 100 % (within 0.05 points): blues.
+MEETS_GOAL = "#92c5de"
+FULL_COVERAGE = "#2166ac"
+#: Wards with no population figure.
+UNKNOWN = "#bdbdbd"
+#: Outline of the coverage gaps, colour of the site points and wedges.
+GAP_OUTLINE = "#1a1a1a"
+SITE_COLOUR = "#3b3b3b"
+#: Outline of the selected ward.
+SELECTED_OUTLINE = "#000000"
+
+#: Compare-map classes of change [percentage points]: (upper bound, colour,
+#: catalogue key of the label); ColorBrewer RdBu (colour-blind safe).
+CHANGE_CLASSES = (
+    (-5.0, "#b2182b", "map.change.down_5"),
+    (-0.05, "#ef8a62", "map.change.down_0"),
+    (0.05, "#f7f7f7", "map.change.none"),
+    (5.0, "#67a9cf", "map.change.up_0"),
+    (np.inf, "#2166ac", "map.change.up_5"),
 )
 
 
@@ -96,37 +132,48 @@ def goal_colours(values_pct: np.ndarray | pd.Series, target_pct: float) -> np.nd
     Returns
     -------
     ndarray of str
-        Hex colours: reds below the target (darker further below), greens at or
-        above it (darkest at 100 %), grey for unknown.
+        Hex colours: oranges to browns below the target (darker further below,
+        :data:`BELOW_GOAL`), blues at or above it (:data:`MEETS_GOAL`, darkest
+        at 100 %: :data:`FULL_COVERAGE`), grey for unknown.
     """
     v = np.asarray(values_pct, dtype="float64")
-    out = np.full(v.shape, _UNKNOWN, dtype=object)
+    out = np.full(v.shape, UNKNOWN, dtype=object)
     short = target_pct - v
-    # Assign from the lightest red to the darkest so the darkest wins.
-    for threshold, colour, _ in reversed(_BELOW):
+    # Assign from the lightest class to the darkest so the darkest wins.
+    for threshold, colour, _ in reversed(BELOW_GOAL):
         out[np.isfinite(v) & (short > 1e-9) & (short > threshold)] = colour
     meets = np.isfinite(v) & (short <= 1e-9)
-    out[meets] = _MEETS
-    out[meets & (v >= 99.95)] = _FULL
+    out[meets] = MEETS_GOAL
+    out[meets & (v >= 99.95)] = FULL_COVERAGE
     return out
 
 
-def _legend_rows(target_pct: float) -> list[tuple[str, str]]:
+def legend_rows(target_pct: float, lang: str | None = None) -> list[tuple[str, str]]:
+    """Rows of the ward legend, best first: ``(colour, label)``; ``("", label)`` is the goal line."""
+    code = current_language(lang)
+    target = fmt_decimal(target_pct, code, None)
     rows: list[tuple[str, str]] = []
     if target_pct < 99.95:
-        rows.append((_FULL, "100 % (or within 0.05 points)"))
-        rows.append((_MEETS, f"meets the goal: ≥ {target_pct:g} %"))
-    else:
-        rows.append((_FULL, f"meets the goal: ≥ {target_pct:g} %"))
+        rows.append((FULL_COVERAGE, t("map.class.full", code)))
+    rows.append(
+        (
+            MEETS_GOAL if target_pct < 99.95 else FULL_COVERAGE,
+            t("map.class.meets", code, target=target),
+        )
+    )
+    rows.append(("", t("map.goal_line", code, target=target)))
     rows.extend(
-        (colour, label)
-        for threshold, colour, label in _BELOW
+        (colour, t(key, code))
+        for threshold, colour, key in BELOW_GOAL
         if threshold < target_pct or threshold == 0.0
     )
-    rows.append((_UNKNOWN, "unknown (no population figure)"))
+    rows.append((UNKNOWN, t("map.class.unknown", code)))
     return rows
 
 
+# --------------------------------------------------------------------------
+# Display geometry
+# --------------------------------------------------------------------------
 #: Simplified display geometries already computed, keyed by a digest of the input
 #: geometry, its CRS and the options (re-judging an audit reuses them).
 _DISPLAY_CACHE: OrderedDict[bytes, shapely.Geometry] = OrderedDict()
@@ -192,14 +239,22 @@ def _features(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     }
 
 
-def _pct_text(values: pd.Series) -> list[str]:
-    return [f"{x:.1f} %" if np.isfinite(x) else "unknown" for x in values.astype("float64")]
+def _pct_text(values: pd.Series, lang: str) -> list[str]:
+    return [fmt_pct(x, lang, 1) for x in values.astype("float64")]
 
 
-def _count_text(values: pd.Series) -> list[str]:
-    return [f"{x:,.0f}" if np.isfinite(x) else "unknown" for x in values.astype("float64")]
+def _count_text(values: pd.Series, lang: str) -> list[str]:
+    return [fmt_int(x, lang) for x in values.astype("float64")]
 
 
+def _js(value: Any) -> str:
+    """``value`` as a JavaScript literal that is safe inside ``<script>`` (no ``</``)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+# --------------------------------------------------------------------------
+# Boxes over the map: title banner and legend
+# --------------------------------------------------------------------------
 _HTML_TEMPLATE = Template("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}")
 
 
@@ -212,46 +267,60 @@ def _html_element(body: str) -> MacroElement:
 
 
 _BOX_STYLE = (
-    "position:absolute;z-index:1000;background:rgba(255,255,255,0.92);"
+    "position:absolute;z-index:1000;background:rgba(255,255,255,0.94);"
     "padding:6px 9px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,0.35);"
-    "font:11px/1.3 'Noto Sans','Segoe UI',Arial,sans-serif;color:#222;"
+    "font:11px/1.35 'Noto Sans','Segoe UI',Arial,sans-serif;color:#222;"
 )
 
 
-def _legend(title: str, rows: list[tuple[str, str]], note: str = "") -> MacroElement:
+def _swatch(colour: str, style: str = "") -> str:
+    return (
+        '<span style="display:inline-block;width:14px;height:11px;margin-right:6px;'
+        f'vertical-align:middle;border:1px solid #888;background:{colour};{style}"></span>'
+    )
+
+
+def _legend(title: str, rows: list[tuple[str, str]], notes: Sequence[str] = ()) -> MacroElement:
+    """Legend box (bottom left): colour rows; a row without colour is the goal line."""
     items = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:11px;margin-right:6px;'
-        f'vertical-align:middle;border:1px solid #888;background:{c}"></span>'
-        f"{html.escape(label)}</div>"
+        f"<div>{_swatch(c)}{html.escape(label)}</div>"
+        if c
+        else '<div style="margin:3px 0;border-top:2px solid #000;padding-top:1px;'
+        f'font-weight:700">▲ {html.escape(label)}</div>'
         for c, label in rows
     )
-    extra = f'<div style="margin-top:4px;color:#555">{html.escape(note)}</div>' if note else ""
+    extra = "".join(f'<div style="margin-top:4px;color:#444">{n}</div>' for n in notes)
     body = (
-        f'<div class="phusong-legend" style="{_BOX_STYLE}bottom:24px;left:10px;max-width:230px">'
+        f'<div class="phusong-legend" style="{_BOX_STYLE}bottom:38px;left:10px;max-width:250px">'
         f"<b>{html.escape(title)}</b>{items}{extra}</div>"
     )
     return _html_element(body)
 
 
-def _banner(title: str, subtitle: str, synthetic: bool) -> MacroElement:
+def _banner(title: str, subtitle: str, synthetic: bool, lang: str) -> MacroElement:
+    """Title box (top, right of the zoom buttons), with the SYNTHETIC label when synthetic."""
     synth = (
         '<div class="phusong-synthetic" style="margin-top:3px;padding:2px 6px;background:#fff3cd;'
         'border:1px solid #d39e00;color:#7a4d00;font-weight:700">'
-        "SYNTHETIC sample network — not real operator data</div>"
+        f"{html.escape(t('synthetic.short', lang))}</div>"
         if synthetic
         else ""
     )
     body = (
-        f'<div class="phusong-title" style="{_BOX_STYLE}top:10px;left:54px;max-width:60%">'
+        f'<div class="phusong-title" style="{_BOX_STYLE}top:10px;left:54px;max-width:55%">'
         f'<b style="font-size:13px">{html.escape(title)}</b>'
         f'<div style="color:#555">{html.escape(subtitle)}</div>{synth}</div>'
     )
     return _html_element(body)
 
 
+# --------------------------------------------------------------------------
+# Embedded front-end assets and stable element names
+# --------------------------------------------------------------------------
 #: Front-end files of our maps by folium's asset name, in ``data/vendor/``
 #: (Leaflet 1.9.3, the version folium uses, BSD-2-Clause; Leaflet.markercluster
-#: 1.2.0, MIT; licences and provenance in ``data/vendor/README.md``).
+#: 1.2.0, MIT, for maps that still cluster markers; licences and provenance in
+#: ``data/vendor/README.md``).
 VENDOR_ASSETS: dict[str, str] = {
     "leaflet": "leaflet-1.9.3/leaflet.js",
     "leaflet_css": "leaflet-1.9.3/leaflet.css",
@@ -283,6 +352,16 @@ def vendor_data_urls() -> dict[str, str]:
     return asset_data_urls(tuple(VENDOR_ASSETS.items()))
 
 
+def _walk(root: Any) -> list[Any]:
+    """Every element below ``root`` (included), depth first, in the order they were added."""
+    out, stack = [], [root]
+    while stack:
+        el = stack.pop()
+        out.append(el)
+        stack.extend(reversed(list(getattr(el, "_children", {}).values())))
+    return out
+
+
 def embed_assets(m: folium.Map, urls: Mapping[str, str] | None = None) -> folium.Map:
     """Point a map's JavaScript and CSS at embedded copies; drop the unused ones.
 
@@ -301,9 +380,7 @@ def embed_assets(m: folium.Map, urls: Mapping[str, str] | None = None) -> folium
         ``m``.
     """
     urls = vendor_data_urls() if urls is None else urls
-    stack: list[Any] = [m]
-    while stack:
-        el = stack.pop()
+    for el in _walk(m):
         for attr in ("default_js", "default_css"):
             links = getattr(el, attr, None)
             if links:
@@ -312,200 +389,485 @@ def embed_assets(m: folium.Map, urls: Mapping[str, str] | None = None) -> folium
                     attr,
                     [(n, urls.get(n, url)) for n, url in links if n not in UNUSED_ASSETS],
                 )
-        stack.extend(getattr(el, "_children", {}).values())
     return m
 
 
-def _base_map(frame: gpd.GeoDataFrame) -> folium.Map:
-    minx, miny, maxx, maxy = frame.to_crs(WGS84).total_bounds
-    m = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        zoom_start=10,
-        tiles=None,
-        control_scale=True,
-        prefer_canvas=True,
-    )
-    folium.TileLayer(
-        tiles=OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19
-    ).add_to(m)
-    m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+def stable_ids(m: folium.Map) -> folium.Map:
+    """Name every element of a map by its place in the tree instead of a random UUID.
+
+    folium names each element ``<kind>_<uuid4>``; the page's JavaScript uses
+    those names, so two renders of the same map differ. This gives the
+    ``n``-th element of the tree (depth first, from the page root) the id
+    ``"%032x" % n``, so the same audit gives a byte-identical page.
+    """
+    for n, el in enumerate(_walk(m.get_root())):
+        el._id = f"{n:032x}"
     return m
 
 
-def _ward_layer(
-    wards: gpd.GeoDataFrame, column: str, target_pct: float, name: str
-) -> folium.GeoJson:
-    disp = display_geometry(wards[["ward_id", "name", "geometry"]])
-    disp["ward_id"] = disp["ward_id"].astype(str)
-    disp["name"] = disp["name"].astype(str)
-    disp["population_weighted"] = _pct_text(wards["population_coverage_pct"])
-    disp["area_weighted"] = _pct_text(wards["area_coverage_pct"])
-    disp["people_uncovered"] = _count_text(wards["uncovered_population"])
-    disp["goal"] = np.where(wards["meets_goal"].astype(bool), "meets the goal", "below the goal")
-    disp["fill"] = goal_colours(wards[column], target_pct)
-    return folium.GeoJson(
-        _features(disp),
-        name=name,
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "color": "#444444",
-            "weight": 0.8,
-            "fillOpacity": 0.7,
-        },
-        highlight_function=lambda f: {"weight": 3, "color": "#000000", "fillOpacity": 0.85},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "population_weighted", "area_weighted", "people_uncovered", "goal"],
-            aliases=[
-                "Ward",
-                "Coverage, population-weighted",
-                "Coverage, area-weighted",
-                "People uncovered",
-                "Goal",
-            ],
-            sticky=False,
-        ),
-        zoom_on_click=False,
-    )
+# --------------------------------------------------------------------------
+# Map pieces drawn in the browser
+# --------------------------------------------------------------------------
+class _ScriptLayer(Layer):
+    """A layer whose JavaScript is one template: defines ``this.get_name()`` as a layer group."""
+
+    def __init__(self, name: str, *, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
 
 
-def _gap_layer(gaps: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> folium.GeoJson | None:
-    if gaps is None or len(gaps) == 0:
-        return None
-    cols = [c for c in ("ward_id", "area_km2", "population") if c in gaps.columns]
-    disp = display_geometry(gaps[[*cols, "geometry"]])
-    disp = disp[~disp.geometry.is_empty & disp.geometry.notna()]
-    if "ward_id" in disp.columns:
-        names = wards.set_index(wards["ward_id"].astype(str))["name"]
-        disp["ward_id"] = disp["ward_id"].astype(str)
-        disp["name"] = disp["ward_id"].map(names).fillna("").astype(str)
-    else:
-        disp["name"] = ""
-    disp["gap_area"] = (
-        [f"{x:.3f} km²" for x in disp["area_km2"].astype(float)] if "area_km2" in disp else ""
-    )
-    disp["gap_people"] = _count_text(disp["population"]) if "population" in disp else "unknown"
-    keep = [c for c in ("ward_id", "name", "gap_area", "gap_people", "geometry") if c in disp]
-    return folium.GeoJson(
-        _features(disp[keep]),
-        name="Coverage gaps",
-        style_function=lambda f: {
-            "fillColor": _GAP,
-            "color": _GAP,
-            "weight": 0.8,
-            "dashArray": "3 3",
-            "fillOpacity": 0.12,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "gap_area", "gap_people"],
-            aliases=["Gap in", "Area", "People"],
-        ),
-        zoom_on_click=False,
-    )
-
-
-def _site_layer(sites: gpd.GeoDataFrame, max_markers: int) -> FastMarkerCluster | None:
-    if sites is None or len(sites) == 0:
-        return None
-    pts = sites.to_crs(WGS84)
-    # One marker per site (mast): its cells share the position.
-    key = pts["site_id"].astype(str) if "site_id" in pts else pd.Series(np.arange(len(pts)))
-    first = ~key.duplicated().to_numpy()
-    pts = pts[first]
-    if len(pts) > max_markers:
-        log.info("showing %d of %d site markers", max_markers, len(pts))
-        pts = pts.iloc[:max_markers]
-    labels = [
-        html.escape(f"{sid} · {op}")
-        for sid, op in zip(
-            pts.get("site_id", pd.Series([""] * len(pts))).astype(str),
-            pts.get("operator", pd.Series([""] * len(pts))).astype(str),
-            strict=True,
-        )
-    ]
-    data = [
-        [round(float(y), 6), round(float(x), 6), lab]
-        for x, y, lab in zip(pts.geometry.x, pts.geometry.y, labels, strict=True)
-    ]
-    callback = (
-        "function (row) {"
-        "var m = L.circleMarker(new L.LatLng(row[0], row[1]), {radius: 4, color: '"
-        + _SITE
-        + "', weight: 1, fillOpacity: 0.9});"
-        "m.bindTooltip(row[2]); return m; }"
-    )
-    return FastMarkerCluster(data, callback=callback, name=f"Sites ({len(pts):,})")
-
-
-#: Zoom level from which sector wedges are drawn (about 10 m per pixel).
-WEDGE_MIN_ZOOM = 14
-
-_WEDGE_JS = """
+_SITE_JS = """
 {% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.layerGroup();
 (function () {
-    var map = {{ this._parent.get_name() }};
-    var cells = {{ this.cells }};
-    var layer = L.layerGroup();
-    var style = {color: "{{ this.colour }}", weight: 0.6, fillOpacity: 0.12, interactive: false};
-    function wedge(c) {
-        // c = [lat, lon, azimuth deg, beamwidth deg, range m]; local flat-earth offsets,
-        // fine for display at the scale of a cell.
-        var lat = c[0], lon = c[1], mLat = 111320.0, mLon = 111320.0 * Math.cos(lat * Math.PI / 180);
-        var pts = [[lat, lon]], n = Math.max(2, Math.ceil(c[3] / 10));
-        for (var i = 0; i <= n; i++) {
-            var b = (c[2] - c[3] / 2 + c[3] * i / n) * Math.PI / 180;
-            pts.push([lat + c[4] * Math.cos(b) / mLat, lon + c[4] * Math.sin(b) / mLon]);
-        }
-        return L.polygon(pts, style);
-    }
+    var map = {{ this._parent.get_name() }}, group = {{ this.get_name() }};
+    var sites = {{ this.sites }}, renderer = L.canvas({padding: 0.3});
     function refresh() {
-        layer.clearLayers();
-        if (map.getZoom() < {{ this.min_zoom }}) { return; }
-        var view = map.getBounds().pad(0.3);
-        for (var i = 0; i < cells.length; i++) {
-            if (view.contains([cells[i][0], cells[i][1]])) { layer.addLayer(wedge(cells[i])); }
+        group.clearLayers();
+        if (!map.hasLayer(group)) { return; }
+        var z = map.getZoom(), live = z >= {{ this.tooltip_zoom }};
+        var r = z < 12 ? 1.6 : (z < 14 ? 2.4 : 3.5), view = map.getBounds().pad(0.3);
+        for (var i = 0; i < sites.length; i++) {
+            var s = sites[i];
+            if (!view.contains([s[0], s[1]])) { continue; }
+            var p = L.circleMarker([s[0], s[1]], {radius: r, stroke: false, fillColor: "{{ this.colour }}",
+                fillOpacity: 0.85, interactive: live, renderer: renderer});
+            if (live) { p.bindTooltip(s[2]); }
+            group.addLayer(p);
         }
     }
-    layer.addTo(map);
-    map.on("zoomend moveend", refresh);
-    refresh();
+    map.on("zoomend moveend overlayadd", refresh);
+    group.on("add", function () { setTimeout(refresh, 0); });
 })();
 {% endmacro %}
 """
 
 
-class SectorWedges(MacroElement):
+class SitePoints(_ScriptLayer):
+    """Sites as small grey points (no clusters): one row per site, drawn in view only.
+
+    Points do not take the mouse (the ward under them does) until zoom
+    :data:`SITE_TOOLTIP_MIN_ZOOM`, where hovering one shows its id and operator.
+    """
+
+    _template = Template(_SITE_JS)
+
+    def __init__(self, rows: list[list[Any]], name: str) -> None:
+        super().__init__(name)
+        self._name = "SitePoints"
+        self.sites = _js(rows)
+        self.tooltip_zoom = SITE_TOOLTIP_MIN_ZOOM
+        self.colour = SITE_COLOUR
+
+
+_WEDGE_JS = """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.layerGroup();
+(function () {
+    var map = {{ this._parent.get_name() }}, group = {{ this.get_name() }};
+    var cells = {{ this.cells }};
+    var style = {color: "{{ this.colour }}", weight: 0.6, fillOpacity: 0.12, interactive: false};
+    function wedge(c, maxM) {
+        // c = [lat, lon, azimuth deg, beamwidth deg, range m]; local flat-earth offsets,
+        // fine for display at the scale of a cell. The wedge shows the direction only:
+        // its length is the cell's range, at most {{ this.max_px }} px.
+        var lat = c[0], lon = c[1], mLat = 111320.0, mLon = 111320.0 * Math.cos(lat * Math.PI / 180);
+        var len = Math.min(c[4], maxM), pts = [[lat, lon]], n = Math.max(2, Math.ceil(c[3] / 10));
+        for (var i = 0; i <= n; i++) {
+            var b = (c[2] - c[3] / 2 + c[3] * i / n) * Math.PI / 180;
+            pts.push([lat + len * Math.cos(b) / mLat, lon + len * Math.sin(b) / mLon]);
+        }
+        return L.polygon(pts, style);
+    }
+    function refresh() {
+        group.clearLayers();
+        if (!map.hasLayer(group) || map.getZoom() < {{ this.min_zoom }}) { return; }
+        var view = map.getBounds().pad(0.3), c0 = map.getCenter();
+        var mPerPx = 40075016.686 * Math.cos(c0.lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8);
+        for (var i = 0; i < cells.length; i++) {
+            if (view.contains([cells[i][0], cells[i][1]])) {
+                group.addLayer(wedge(cells[i], {{ this.max_px }} * mPerPx));
+            }
+        }
+    }
+    map.on("zoomend moveend overlayadd", refresh);
+    group.on("add", function () { setTimeout(refresh, 0); });
+})();
+{% endmacro %}
+"""
+
+
+class SectorWedges(_ScriptLayer):
     """Sector wedges of sectorised cells, drawn in the browser only when zoomed in.
 
     The page carries one short row per cell (position, azimuth, beamwidth,
     range) instead of thousands of polygons; wedges in view are drawn from
-    zoom :data:`WEDGE_MIN_ZOOM` on.
+    zoom :data:`WEDGE_MIN_ZOOM` on, at most :data:`WEDGE_MAX_PX` pixels long,
+    so that neighbouring cells do not merge into one mass.
     """
 
     _template = Template(_WEDGE_JS)
 
-    def __init__(self, cells: list[list[float]], min_zoom: int = WEDGE_MIN_ZOOM) -> None:
-        super().__init__()
+    def __init__(self, cells: list[list[float]], name: str, min_zoom: int = WEDGE_MIN_ZOOM) -> None:
+        super().__init__(name)
         self._name = "SectorWedges"
-        self.cells = json.dumps(cells, separators=(",", ":"))
+        self.cells = _js(cells)
         self.min_zoom = int(min_zoom)
-        self.colour = _SITE
+        self.max_px = WEDGE_MAX_PX
+        self.colour = SITE_COLOUR
 
 
-def _wedge_layer(sites: gpd.GeoDataFrame, max_wedges: int) -> SectorWedges | None:
+_LABEL_JS = """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.layerGroup();
+(function () {
+    var map = {{ this._parent.get_name() }}, group = {{ this.get_name() }};
+    var labels = {{ this.labels }};
+    function refresh() {
+        group.clearLayers();
+        if (!map.hasLayer(group) || map.getZoom() < {{ this.min_zoom }}) { return; }
+        var view = map.getBounds().pad(0.1);
+        for (var i = 0; i < labels.length; i++) {
+            if (!view.contains([labels[i][0], labels[i][1]])) { continue; }
+            var span = document.createElement("span");
+            span.textContent = labels[i][2];
+            group.addLayer(L.marker([labels[i][0], labels[i][1]], {interactive: false, keyboard: false,
+                icon: L.divIcon({className: "phusong-ward-label", html: span, iconSize: null})}));
+        }
+    }
+    map.on("zoomend moveend overlayadd", refresh);
+    group.on("add", function () { setTimeout(refresh, 0); });
+})();
+{% endmacro %}
+"""
+
+
+class WardLabels(_ScriptLayer):
+    """Ward names at a point inside each ward, written from zoom :data:`LABEL_MIN_ZOOM` on."""
+
+    _template = Template(_LABEL_JS)
+
+    def __init__(self, rows: list[list[Any]], name: str) -> None:
+        super().__init__(name)
+        self._name = "WardLabels"
+        self.labels = _js(rows)
+        self.min_zoom = LABEL_MIN_ZOOM
+
+
+_FOCUS_JS = """
+{% macro script(this, kwargs) %}
+(function () {
+    var map = {{ this._parent.get_name() }}, wards = {{ this.layer }}, selected = null;
+    var hover = {weight: 2.5, color: "#000000"}, picked = {weight: 4, color: "{{ this.outline }}"};
+    function keep() { if (selected) { selected.setStyle(picked); selected.bringToFront(); } }
+    function select(layer, fit) {
+        if (selected && selected !== layer) { wards.resetStyle(selected); }
+        selected = layer; keep();
+        if (fit) { map.fitBounds(layer.getBounds(), {maxZoom: 14}); }
+    }
+    wards.eachLayer(function (layer) {
+        layer.on("mouseover", function () { if (layer !== selected) { layer.setStyle(hover); } });
+        layer.on("mouseout", function () { if (layer !== selected) { wards.resetStyle(layer); } keep(); });
+        layer.on("click", function () { select(layer, false); });
+    });
+    function plain(s) {
+        return s.normalize("NFD").replace(/[\\u0300-\\u036f]/g, "").replace(/đ/g, "d")
+            .replace(/Đ/g, "D").toLowerCase().trim();
+    }
+    var byName = {}, names = [];
+    wards.eachLayer(function (layer) {
+        var name = String(layer.feature.properties.name);
+        byName[plain(name)] = layer; names.push(name);
+    });
+    names.sort(function (a, b) { return a.localeCompare(b, "vi"); });
+    var Search = L.Control.extend({
+        onAdd: function () {
+            var box = L.DomUtil.create("div", "phusong-search leaflet-bar");
+            var input = L.DomUtil.create("input", "", box), list = L.DomUtil.create("datalist", "", box);
+            list.id = "{{ this.get_name() }}_names";
+            input.type = "search"; input.placeholder = {{ this.placeholder }};
+            input.setAttribute("aria-label", {{ this.placeholder }});
+            input.setAttribute("list", list.id);
+            names.forEach(function (n) { var o = document.createElement("option"); o.value = n; list.appendChild(o); });
+            function go() {
+                var q = plain(input.value), hit = byName[q];
+                if (!hit && q) {
+                    for (var k in byName) { if (k.indexOf(q) >= 0) { hit = byName[k]; break; } }
+                }
+                if (hit) { select(hit, true); hit.openTooltip(); }
+            }
+            L.DomEvent.on(input, "change", go);
+            L.DomEvent.on(input, "keydown", function (e) { if (e.key === "Enter") { go(); } });
+            L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
+            return box;
+        }
+    });
+    new Search({position: "topright"}).addTo(map);
+})();
+{% endmacro %}
+"""
+
+
+class WardFocus(MacroElement):
+    """Hover outline, click to select a ward (kept outlined), and a ward search box.
+
+    The search box lists every ward name (an HTML ``datalist``); typing a name
+    with or without accents ("Ba Dinh") and pressing Enter zooms to the ward
+    and selects it.
+    """
+
+    _template = Template(_FOCUS_JS)
+
+    def __init__(self, layer: folium.GeoJson, placeholder: str) -> None:
+        super().__init__()
+        self._name = "WardFocus"
+        self.layer_element = layer
+        self.placeholder = _js(placeholder)
+        self.outline = SELECTED_OUTLINE
+
+    def render(self, **kwargs: Any) -> Any:
+        """Render with the ward layer's JavaScript name (known only once the map is built)."""
+        self.layer = self.layer_element.get_name()
+        return super().render(**kwargs)
+
+
+_FALLBACK_JS = """
+{% macro script(this, kwargs) %}
+(function () {
+    var map = {{ this._parent.get_name() }}, tiles = {{ this.tiles }}, failed = 0, loaded = 0;
+    map.getContainer().style.background = "{{ this.background }}";
+    tiles.on("tileload", function () { loaded += 1; });
+    tiles.on("tileerror", function () {
+        failed += 1;
+        if (failed >= {{ this.max_errors }} && loaded === 0 && map.hasLayer(tiles)) {
+            map.removeLayer(tiles);
+            var note = L.control({position: "bottomright"});
+            note.onAdd = function () {
+                var d = L.DomUtil.create("div", "phusong-offline");
+                d.textContent = {{ this.message }};
+                return d;
+            };
+            note.addTo(map);
+        }
+    });
+})();
+{% endmacro %}
+"""
+
+
+class TileFallback(MacroElement):
+    """A plain light background when the background tiles cannot load (offline, blocked).
+
+    After :attr:`max_errors` failed tiles and none loaded, the tile layer is
+    removed (no broken grey squares) and a short note says so; the wards stay.
+    """
+
+    _template = Template(_FALLBACK_JS)
+
+    def __init__(self, tiles: folium.TileLayer, message: str, max_errors: int = 3) -> None:
+        super().__init__()
+        self._name = "TileFallback"
+        self.tiles_element = tiles
+        self.message = _js(message)
+        self.max_errors = int(max_errors)
+        self.background = PLAIN_BACKGROUND
+
+    def render(self, **kwargs: Any) -> Any:
+        """Render with the tile layer's JavaScript name."""
+        self.tiles = self.tiles_element.get_name()
+        return super().render(**kwargs)
+
+
+_SCALE_JS = """
+{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+
+
+class MetricScale(MacroElement):
+    """A metric-only scale bar (Leaflet's default also shows miles and feet)."""
+
+    _template = Template(_SCALE_JS)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+_CSS = (
+    "<style>"
+    f".leaflet-container{{background:{PLAIN_BACKGROUND}}}"
+    ".phusong-ward-label span{display:block;transform:translate(-50%,-50%);white-space:nowrap;"
+    "font:600 11px/1.1 'Noto Sans','Segoe UI',Arial,sans-serif;color:#1b1b1b;"
+    "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;pointer-events:none}"
+    ".phusong-search input{width:13rem;padding:5px 7px;border:0;border-radius:4px;"
+    "font:12px 'Noto Sans','Segoe UI',Arial,sans-serif}"
+    ".phusong-offline{background:rgba(255,255,255,0.92);padding:3px 7px;border-radius:3px;"
+    "font:11px 'Noto Sans','Segoe UI',Arial,sans-serif;color:#444}"
+    "</style>"
+)
+
+
+# --------------------------------------------------------------------------
+# The layers of an audit map
+# --------------------------------------------------------------------------
+def _attribution(summary: Mapping[str, Any]) -> str:
+    """OpenStreetMap (tiles and ward boundaries), plus WorldPop when its raster was used."""
+    source = str(summary.get("population_source") or "")
+    worldpop = source.startswith(("raster:", "dasymetric:")) and "worldpop" in source.lower()
+    return OSM_ATTRIBUTION + (" · " + WORLDPOP_ATTRIBUTION if worldpop else "")
+
+
+def _base_map(frame: gpd.GeoDataFrame, attribution: str, lang: str) -> folium.Map:
+    """Map fitted to ``frame``, OSM tiles with a plain fallback, metric scale, page CSS."""
+    minx, miny, maxx, maxy = frame.to_crs(WGS84).total_bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=10,
+        tiles=None,
+        control_scale=False,
+        prefer_canvas=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    tiles = folium.TileLayer(
+        tiles=OSM_TILES, attr=attribution, name=t("map.layer.background", lang), max_zoom=19
+    )
+    tiles.add_to(m)
+    TileFallback(tiles, t("map.tiles_offline", lang)).add_to(m)
+    MetricScale().add_to(m)
+    root = cast(Figure, m.get_root())  # a folium map's root is always its Figure
+    root.header.add_child(Element(_CSS), name="phusong_css")
+    m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]], padding=(6, 6))
+    return m
+
+
+def _ward_tooltip_frame(
+    wards: gpd.GeoDataFrame, column: str, target_pct: float, lang: str
+) -> gpd.GeoDataFrame:
+    """Display frame of the wards: simplified geometry, fill colour and the tooltip's text."""
+    disp = display_geometry(wards[["ward_id", "name", "geometry"]])
+    disp["ward_id"] = disp["ward_id"].astype(str)
+    disp["name"] = disp["name"].astype(str)
+    disp["population_weighted"] = _pct_text(wards["population_coverage_pct"], lang)
+    disp["area_weighted"] = _pct_text(wards["area_coverage_pct"], lang)
+    disp["people_uncovered"] = _count_text(wards["uncovered_population"], lang)
+    meets, below = t("map.goal.meets", lang), t("map.goal.below", lang)
+    disp["goal"] = np.where(wards["meets_goal"].astype(bool), meets, below)
+    disp["fill"] = goal_colours(wards[column], target_pct)
+    return disp
+
+
+def _ward_layer(
+    wards: gpd.GeoDataFrame,
+    column: str,
+    target_pct: float,
+    name: str,
+    lang: str,
+    attribution: str = OSM_ATTRIBUTION,
+) -> folium.GeoJson:
+    """Build the ward layer: wards coloured against the goal, with their figures on hover.
+
+    The layer carries the map's attribution too (the ward boundaries are
+    OpenStreetMap's), so the credit stays when the background tiles are dropped.
+    """
+    disp = _ward_tooltip_frame(wards, column, target_pct, lang)
+    return folium.GeoJson(
+        _features(disp),
+        name=name,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#555555",
+            "weight": 0.7,
+            "fillOpacity": 0.72,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "population_weighted", "area_weighted", "people_uncovered", "goal"],
+            aliases=[
+                t("map.tooltip.ward", lang),
+                t("map.tooltip.population", lang),
+                t("map.tooltip.area", lang),
+                t("map.tooltip.uncovered", lang),
+                t("map.tooltip.goal", lang),
+            ],
+            sticky=True,
+        ),
+        zoom_on_click=False,
+        attribution=attribution,
+    )
+
+
+def _label_layer(wards: gpd.GeoDataFrame, lang: str) -> WardLabels:
+    """Ward names at a point surely inside each ward (equal-area representative point)."""
+    pts = wards.to_crs(equal_area_crs(wards)).representative_point().to_crs(WGS84)
+    rows = [
+        [round(float(p.y), ROUND_DECIMALS), round(float(p.x), ROUND_DECIMALS), str(n)]
+        for p, n in zip(pts, wards["name"], strict=True)
+    ]
+    return WardLabels(rows, t("map.layer.labels", lang))
+
+
+def _gap_layer(gaps: gpd.GeoDataFrame, lang: str) -> folium.GeoJson | None:
+    """Coverage gaps as a dark dashed outline with no fill, not taking the mouse."""
+    if gaps is None or len(gaps) == 0:
+        return None
+    disp = display_geometry(gaps[["geometry"]])
+    disp = disp[~disp.geometry.is_empty & disp.geometry.notna()]
+    if len(disp) == 0:
+        return None
+    return folium.GeoJson(
+        _features(disp),
+        name=t("map.layer.gaps", lang),
+        style_function=lambda f: {
+            "fill": False,
+            "color": GAP_OUTLINE,
+            "weight": 1.1,
+            "opacity": 0.85,
+            "dashArray": "4 3",
+        },
+        interactive=False,
+        zoom_on_click=False,
+    )
+
+
+def _site_layer(sites: gpd.GeoDataFrame, max_markers: int, lang: str) -> SitePoints | None:
+    if sites is None or len(sites) == 0:
+        return None
+    pts = sites.to_crs(WGS84)
+    # One point per site (mast): its cells share the position.
+    key = pts["site_id"].astype(str) if "site_id" in pts else pd.Series(np.arange(len(pts)))
+    pts = pts[~key.duplicated().to_numpy()]
+    if len(pts) > max_markers:
+        log.info("showing %d of %d site points", max_markers, len(pts))
+        pts = pts.iloc[:max_markers]
+    blank = pd.Series([""] * len(pts), index=pts.index)
+    labels = [
+        html.escape(f"{sid} · {op}")
+        for sid, op in zip(
+            pts["site_id"].astype(str) if "site_id" in pts else blank,
+            pts["operator"].astype(str) if "operator" in pts else blank,
+            strict=True,
+        )
+    ]
+    rows = [
+        [round(float(y), 6), round(float(x), 6), lab]
+        for x, y, lab in zip(pts.geometry.x, pts.geometry.y, labels, strict=True)
+    ]
+    return SitePoints(rows, t("map.layer.sites", lang, n=fmt_int(len(pts), lang)))
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a column as float64 (NaN where missing or not a number; all NaN without the column)."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64")
+
+
+def _wedge_layer(sites: gpd.GeoDataFrame, max_wedges: int, lang: str) -> SectorWedges | None:
     if sites is None or len(sites) == 0 or "azimuth_deg" not in sites.columns:
         return None
     pts = sites.to_crs(WGS84)
-    az = pd.to_numeric(pts["azimuth_deg"], errors="coerce").to_numpy(dtype="float64")
-    bw = (
-        pd.to_numeric(pts["beamwidth_deg"], errors="coerce").to_numpy(dtype="float64")
-        if "beamwidth_deg" in pts
-        else np.full(len(pts), np.nan)
-    )
-    rng = (
-        pd.to_numeric(pts["range_m"], errors="coerce").to_numpy(dtype="float64")
-        if "range_m" in pts
-        else np.full(len(pts), np.nan)
-    )
+    az, bw, rng = (_numeric(pts, c) for c in ("azimuth_deg", "beamwidth_deg", "range_m"))
     bw = np.where(np.isfinite(bw) & (bw > 0), np.minimum(bw, 360.0), DEFAULT_SECTOR_WIDTH_DEG)
     keep = np.isfinite(az) & np.isfinite(rng) & (rng > 0)
     if not keep.any():
@@ -514,7 +876,25 @@ def _wedge_layer(sites: gpd.GeoDataFrame, max_wedges: int) -> SectorWedges | Non
     x = np.round(pts.geometry.x.to_numpy()[idx], ROUND_DECIMALS)
     y = np.round(pts.geometry.y.to_numpy()[idx], ROUND_DECIMALS)
     cells = np.column_stack([y, x, np.round(az[idx], 1), np.round(bw[idx], 1), np.round(rng[idx])])
-    return SectorWedges(cells.tolist())
+    return SectorWedges(cells.tolist(), t("map.layer.wedges", lang))
+
+
+def _legend_notes(lang: str, show_gaps: bool, show_sites: bool, show_sectors: bool) -> list[str]:
+    """Legend lines (HTML) for the gap outline, the site points, wedges and labels."""
+    notes = []
+    if show_gaps:
+        line = f'<span style="display:inline-block;width:14px;height:9px;margin-right:6px;border:1.5px dashed {GAP_OUTLINE}"></span>'
+        notes.append(line + html.escape(t("map.legend.gaps", lang)))
+    if show_sites:
+        dot = f'<span style="display:inline-block;width:6px;height:6px;margin:0 10px 1px 4px;border-radius:50%;background:{SITE_COLOUR}"></span>'
+        notes.append(dot + html.escape(t("map.legend.sites", lang)))
+    zoom = html.escape(
+        t("map.legend.zoom", lang, labels=LABEL_MIN_ZOOM, wedges=WEDGE_MIN_ZOOM)
+        if show_sectors
+        else t("map.legend.zoom_labels", lang, labels=LABEL_MIN_ZOOM)
+    )
+    notes.append(zoom)
+    return notes
 
 
 def audit_map(
@@ -527,8 +907,9 @@ def audit_map(
     max_site_markers: int = 5000,
     max_wedges: int = 5000,
     extra_layers: Sequence[folium.FeatureGroup] = (),
+    lang: str | None = None,
 ) -> folium.Map:
-    """Folium map of an audit: ward coverage around the goal, gaps and sites.
+    """Folium map of an audit: ward coverage against the goal, gaps and sites.
 
     Parameters
     ----------
@@ -539,74 +920,86 @@ def audit_map(
         ``meets_goal`` column of ``result.wards`` must have been judged against
         the same goal.
     show_sites, show_gaps, show_sectors : bool
-        Add the site markers (clustered), the gap polygons, and the sector
-        wedges (drawn from zoom :data:`WEDGE_MIN_ZOOM` on, in view only).
+        Add the site points, the gap outlines, and the sector wedges (drawn
+        from zoom :data:`WEDGE_MIN_ZOOM` on, in view only).
     max_site_markers, max_wedges : int
-        Most site markers and sector wedges drawn (keeps the HTML small).
+        Most site points and sector wedges drawn (keeps the HTML small).
     extra_layers : sequence of folium.FeatureGroup
         More overlays (e.g. proposed sites), added on top and listed in the
         layer control. They must be added here, not afterwards: folium writes
         the control's script where the control sits, and a layer added after it
         is undefined when the control lists it.
+    lang : str, optional
+        ``"vi"`` or ``"en"`` for every word on the map; default
+        :func:`phusong.i18n.current_language`.
 
     Returns
     -------
     folium.Map
-        With a layer control, a legend, a title that names the model (and says
-        SYNTHETIC when the sites are synthetic) and OpenStreetMap attribution.
+        Fitted to the wards, with a layer control, a ward search box, a metric
+        scale, a legend with the goal break, a title that names the model (and
+        says SYNTHETIC when the sites are synthetic) and OpenStreetMap
+        attribution.
     """
+    code = current_language(lang)
     goal = goal or result.params.goal
-    wards = result.wards
-    column = goal.column
-    weighting = "population-weighted" if goal.metric == "population" else "area-weighted"
-    m = _base_map(wards)
-    _ward_layer(wards, column, goal.target_pct, name="Ward coverage").add_to(m)
-    layer: Any
-    if show_gaps:
-        layer = _gap_layer(result.gaps, wards)
+    wards, summary = result.wards, result.summary
+    weighting = t(f"weighting.{goal.metric}", code)
+    credit = _attribution(summary)
+    m = _base_map(wards, credit, code)
+    ward_layer = _ward_layer(
+        wards, goal.column, goal.target_pct, t("map.layer.wards", code), code, credit
+    )
+    ward_layer.add_to(m)
+    layers: list[Any] = [
+        _gap_layer(result.gaps, code) if show_gaps else None,
+        _wedge_layer(result.sites, max_wedges, code) if show_sectors else None,
+        _site_layer(result.sites, max_site_markers, code) if show_sites else None,
+        _label_layer(wards, code),
+        places_layer(result, code),  # progress (issue #15): target places by status
+        *extra_layers,
+    ]
+    for layer in layers:
         if layer is not None:
             layer.add_to(m)
-    if show_sectors:
-        layer = _wedge_layer(result.sites, max_wedges)
-        if layer is not None:
-            layer.add_to(m)
-    if show_sites:
-        layer = _site_layer(result.sites, max_site_markers)
-        if layer is not None:
-            layer.add_to(m)
-    for layer in extra_layers:
-        layer.add_to(m)
+    WardFocus(ward_layer, t("map.search", code)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    summary = result.summary
-    title = (
-        f"5G coverage by ward, {weighting}: city {summary.get(column, float('nan')):.1f} % "
-        f"against the goal {goal.target_pct:g} %"
+    title = t(
+        "map.title",
+        code,
+        weighting=weighting,
+        city=fmt_pct(summary.get(goal.column), code, 1),
+        target=target_text(goal.target_pct, code),
     )
-    m.get_root().add_child(
-        _banner(title, str(summary.get("model_label", "")), bool(summary.get("synthetic")))
-    )
-    m.get_root().add_child(
+    root = m.get_root()
+    root.add_child(_banner(title, model_words(summary, code), bool(summary.get("synthetic")), code))
+    notes = _legend_notes(code, show_gaps, show_sites, show_sectors)
+    root.add_child(
         _legend(
-            f"Ward coverage ({weighting})",
-            _legend_rows(goal.target_pct),
-            note=f"Goal: {goal.describe()}. Dashed purple: coverage gaps. Sector wedges appear "
-            f"from zoom {WEDGE_MIN_ZOOM}.",
+            t("map.legend.title", code, weighting=weighting),
+            legend_rows(goal.target_pct, code),
+            notes,
         )
     )
     return m
 
 
+# --------------------------------------------------------------------------
+# Compare map
+# --------------------------------------------------------------------------
 def _change_colours(change: np.ndarray) -> np.ndarray:
-    out = np.full(change.shape, _UNKNOWN, dtype=object)
+    out = np.full(change.shape, UNKNOWN, dtype=object)
     assigned = ~np.isfinite(change)
-    for upper, colour, _ in _CHANGE:
+    for upper, colour, _ in CHANGE_CLASSES:
         sel = ~assigned & (change <= upper)
         out[sel] = colour
         assigned |= sel
     return out
 
 
-def compare_map(base: Any, other: Any, *, goal: Goal | None = None) -> folium.Map:
+def compare_map(
+    base: Any, other: Any, *, goal: Goal | None = None, lang: str | None = None
+) -> folium.Map:
     """Folium map of the per-ward change between two audits of the same wards.
 
     Parameters
@@ -615,16 +1008,19 @@ def compare_map(base: Any, other: Any, *, goal: Goal | None = None) -> folium.Ma
         The baseline and the alternative (e.g. with proposed sites).
     goal : Goal, optional
         Its metric picks the coverage figure compared; default ``base``'s goal.
+    lang : str, optional
+        ``"vi"`` or ``"en"``; default :func:`phusong.i18n.current_language`.
 
     Returns
     -------
     folium.Map
         Wards coloured by the change in coverage [percentage points], blue up,
-        red down, with tooltips giving both figures.
+        red down (ColorBrewer RdBu), with tooltips giving both figures.
     """
+    code = current_language(lang)
     goal = goal or base.params.goal
     column = goal.column
-    weighting = "population-weighted" if goal.metric == "population" else "area-weighted"
+    weighting = t(f"weighting.{goal.metric}", code)
     a = base.wards[["ward_id", "name", column, "geometry"]].copy()
     a["ward_id"] = a["ward_id"].astype(str)
     b = other.wards[["ward_id", column]].copy()
@@ -633,49 +1029,71 @@ def compare_map(base: Any, other: Any, *, goal: Goal | None = None) -> folium.Ma
     change = (merged[f"{column}_other"] - merged[f"{column}_base"]).to_numpy(dtype="float64")
     disp = display_geometry(gpd.GeoDataFrame(merged[["ward_id", "name", "geometry"]], crs=a.crs))
     disp["name"] = disp["name"].astype(str)
-    disp["before"] = _pct_text(merged[f"{column}_base"])
-    disp["after"] = _pct_text(merged[f"{column}_other"])
-    disp["change"] = [f"{x:+.2f} points" if np.isfinite(x) else "unknown" for x in change]
+    disp["before"] = _pct_text(merged[f"{column}_base"], code)
+    disp["after"] = _pct_text(merged[f"{column}_other"], code)
+    disp["change"] = [fmt_points(x, code, 2, sign=True) for x in change]
     disp["fill"] = _change_colours(change)
-    m = _base_map(disp)
-    folium.GeoJson(
+    credit = _attribution(base.summary)
+    m = _base_map(disp, credit, code)
+    layer = folium.GeoJson(
         _features(disp),
-        name="Change in ward coverage",
+        name=t("map.layer.change", code),
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
-            "color": "#444444",
-            "weight": 0.8,
-            "fillOpacity": 0.75,
+            "color": "#555555",
+            "weight": 0.7,
+            "fillOpacity": 0.78,
         },
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
             fields=["name", "before", "after", "change"],
-            aliases=["Ward", "Baseline", "Alternative", "Change"],
+            aliases=[
+                t("map.tooltip.ward", code),
+                t("map.tooltip.before", code),
+                t("map.tooltip.after", code),
+                t("map.tooltip.change", code),
+            ],
+            sticky=True,
         ),
         zoom_on_click=False,
-    ).add_to(m)
+        attribution=credit,
+    )
+    layer.add_to(m)
+    _label_layer(base.wards, code).add_to(m)
+    WardFocus(layer, t("map.search", code)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     synthetic = bool(base.summary.get("synthetic")) or bool(other.summary.get("synthetic"))
-    m.get_root().add_child(
-        _banner(
-            f"Change in 5G coverage by ward ({weighting})",
-            f"{base.summary.get('model_label', '')} → {other.summary.get('model_label', '')}",
-            synthetic,
-        )
+    subtitle = f"{model_words(base.summary, code)} → {model_words(other.summary, code)}"
+    root = m.get_root()
+    root.add_child(
+        _banner(t("map.compare.title", code, weighting=weighting), subtitle, synthetic, code)
     )
-    m.get_root().add_child(
-        _legend(
-            f"Change, {weighting} [points]",
-            [(c, label) for _, c, label in _CHANGE] + [(_UNKNOWN, "unknown")],
-        )
-    )
+    rows = [(c, t(key, code)) for _, c, key in CHANGE_CLASSES] + [
+        (UNKNOWN, t("common.unknown", code))
+    ]
+    root.add_child(_legend(t("map.compare.legend", code, weighting=weighting), rows))
     return m
 
 
 __all__ = [
+    "BELOW_GOAL",
+    "CHANGE_CLASSES",
+    "FULL_COVERAGE",
+    "LABEL_MIN_ZOOM",
+    "MEETS_GOAL",
     "OSM_ATTRIBUTION",
+    "UNKNOWN",
+    "WEDGE_MIN_ZOOM",
+    "MetricScale",
+    "SectorWedges",
+    "SitePoints",
+    "TileFallback",
+    "WardFocus",
+    "WardLabels",
     "audit_map",
     "compare_map",
     "display_geometry",
+    "embed_assets",
     "goal_colours",
+    "legend_rows",
+    "stable_ids",
 ]

@@ -15,19 +15,20 @@ Nothing here touches a file: :mod:`phusong.io.outputs` writes the bytes.
 
 from __future__ import annotations
 
-import html
 from typing import Any, cast
 
 import pandas as pd
 from branca.element import Figure
 
-from phusong.output.tables import clean_table
-from phusong.output.text import format_pct, format_people
+from phusong.i18n import current_language, fmt_int, fmt_people, t, t_html
+from phusong.output.tables import SYNTHETIC_COLUMN, clean_table, with_synthetic_flag
+from phusong.output.text import format_pct, target_text
 from phusong.sample import SHEET_COLUMNS
 
 #: Columns of ``proposed_sites.csv``: the operator site/sector sheet that
-#: ``phusong audit --sites`` reads (as the shipped sample), plus ``order``.
-PLAN_SHEET_COLUMNS = (*SHEET_COLUMNS, "order")
+#: ``phusong audit --sites`` reads (as the shipped sample), plus ``order`` and
+#: the ``synthetic`` flag (:data:`phusong.output.tables.SYNTHETIC_COLUMN`).
+PLAN_SHEET_COLUMNS = (*SHEET_COLUMNS, "order", SYNTHETIC_COLUMN)
 
 #: Canonical site columns renamed to their site-sheet names.
 _SHEET_NAMES = {"lat_deg": "lat", "lon_deg": "lon"}
@@ -35,17 +36,20 @@ _SHEET_NAMES = {"lat_deg": "lat", "lon_deg": "lon"}
 #: Columns of ``curve.csv``.
 CURVE_COLUMNS = ("round", "method", "n_sites", "covered_population", "population_coverage_pct")
 
-#: Fill colour of the proposed sites on the plan map.
-PROPOSED_COLOUR = "#ff7f00"
+#: Fill colour of the proposed sites on the plan map (magenta: apart from the
+#: orange-to-blue ward scale and the grey site points).
+PROPOSED_COLOUR = "#d01c8b"
 
 
-def plan_sites_sheet(sites: Any) -> pd.DataFrame:
+def plan_sites_sheet(sites: Any, synthetic: bool = False) -> pd.DataFrame:
     """Build ``proposed_sites.csv``: proposed cells as an operator site/sector sheet.
 
     Parameters
     ----------
     sites : GeoDataFrame
         ``PlanResult.sites`` (canonical site columns plus ``order``).
+    synthetic : bool
+        The plan was made on SYNTHETIC site data (the ``synthetic`` column).
 
     Returns
     -------
@@ -56,7 +60,9 @@ def plan_sites_sheet(sites: Any) -> pd.DataFrame:
     """
     frame = pd.DataFrame(sites)
     frame.columns = [_SHEET_NAMES.get(c, c) for c in frame.columns]
-    frame = frame.sort_values(["order", "cell_id"], kind="mergesort")
+    frame = with_synthetic_flag(
+        frame.sort_values(["order", "cell_id"], kind="mergesort"), synthetic
+    )
     return clean_table(frame[list(PLAN_SHEET_COLUMNS)], PLAN_SHEET_COLUMNS)
 
 
@@ -117,14 +123,21 @@ def plan_ward_table(run: Any) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 # plan_map.html
 # --------------------------------------------------------------------------
-def _proposed_features(new: pd.DataFrame) -> list[dict[str, Any]]:
+def _proposed_features(new: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """One GeoJSON point per new site, labelled with id, order, ward and people gained."""
     return [
         {
             "type": "Feature",
             "properties": {
-                "label": f"{r.site_id} · #{r.order} (round {r.round}) · {r.ward or '—'} · "
-                f"≈ {format_people(r.covered_people_gain)} people gained (estimate)"
+                "label": t(
+                    "planmap.site",
+                    lang,
+                    site=r.site_id,
+                    order=r.order,
+                    round=r.round,
+                    ward=r.ward or "—",
+                    people=fmt_people(r.covered_people_gain, lang),
+                )
             },
             "geometry": {
                 "type": "Point",
@@ -135,17 +148,18 @@ def _proposed_features(new: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _proposed_layer(new: pd.DataFrame) -> Any:
-    """Folium layer "Proposed new sites": an orange circle per site, with a tooltip."""
+def _proposed_layer(new: pd.DataFrame, lang: str) -> Any:
+    """Folium layer "Proposed new sites": a magenta circle per site, with a tooltip."""
     import folium
 
-    layer = folium.FeatureGroup(name=f"Proposed new sites ({len(new):,})", show=True)
+    name = t("planmap.layer", lang, n=fmt_int(len(new), lang))
+    layer = folium.FeatureGroup(name=name, show=True)
     if len(new):
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": _proposed_features(new)},
-            name="Proposed new sites",
+            {"type": "FeatureCollection", "features": _proposed_features(new, lang)},
+            name=t("planmap.layer_name", lang),
             marker=folium.CircleMarker(
-                radius=6, color="#000000", weight=1, fill=True, fill_color=PROPOSED_COLOUR
+                radius=6, color="#000000", weight=1.5, fill=True, fill_color=PROPOSED_COLOUR
             ),
             style_function=lambda f: {"fillColor": PROPOSED_COLOUR, "fillOpacity": 0.95},
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
@@ -154,45 +168,52 @@ def _proposed_layer(new: pd.DataFrame) -> Any:
     return layer
 
 
-def _plan_note(summary: Any, n_new: int) -> str:
+def _plan_note(summary: Any, n_new: int, lang: str) -> str:
     """HTML box (bottom right) with the proposal and coverage before → after."""
-    e = html.escape
     after = summary.get("population_coverage_pct_after")
     estimate = summary.get("estimated_population_coverage_pct_after")
-    note = (
-        f"Orange: {n_new:,} proposed new sites ({e(str(summary.get('operator')))}). "
-        f"Population covered {e(format_pct(summary.get('population_coverage_pct_before')))} → "
-        + (
-            f"{e(format_pct(after))} after the re-audit"
-            if after is not None
-            else f"≈ {e(format_pct(estimate))} (estimate)"
-        )
-        + f" (population-weighted); target {summary.get('target_pct'):g}%."
+    after_text = (
+        t("planmap.after_audit", lang, pct=format_pct(after, 2, lang))
+        if after is not None
+        else t("planmap.after_estimate", lang, pct=format_pct(estimate, 2, lang))
+    )
+    note = t_html(
+        "planmap.note_html",
+        lang,
+        colour=PROPOSED_COLOUR,
+        n=fmt_int(n_new, lang),
+        operator=str(summary.get("operator")),
+        before=format_pct(summary.get("population_coverage_pct_before"), 2, lang),
+        after=after_text,
+        target=target_text(summary.get("target_pct"), lang),
     )
     return (
-        '<div style="position:fixed;bottom:24px;right:10px;z-index:9999;background:#fff;'
-        "padding:6px 10px;border:1px solid #999;border-radius:4px;font:12px sans-serif;"
-        f'max-width:28rem">{note}</div>'
+        '<div class="phusong-plan-note" style="position:fixed;bottom:34px;right:10px;'
+        "z-index:9999;background:#fff;padding:6px 10px;border:1px solid #999;border-radius:4px;"
+        f'font:12px sans-serif;max-width:28rem">{note}</div>'
     )
 
 
-def plan_map(run: Any) -> Any:
+def plan_map(run: Any, lang: str | None = None) -> Any:
     """Folium map of a plan: the audit map of the re-audit plus the proposed sites.
 
     :func:`phusong.output.maps.audit_map` of ``run.after`` (``run.before`` without a
     re-audit) with one extra layer, "Proposed new sites", drawing each new
-    site as an orange circle whose tooltip gives its id, order, ward and the
-    people it adds (the planner's estimate).
+    site as a magenta circle whose tooltip gives its id, order, ward and the
+    people it adds (the planner's estimate). ``lang``: ``"vi"`` or ``"en"``;
+    default :func:`phusong.i18n.current_language`.
     """
     import folium
 
     from phusong.output.maps import audit_map
 
+    code = current_language(lang)
     new = run.new_sites()
-    layer = _proposed_layer(new)
-    m = audit_map(run.after if run.after is not None else run.before, extra_layers=[layer])
+    layer = _proposed_layer(new, code)
+    audited = run.after if run.after is not None else run.before
+    m = audit_map(audited, extra_layers=[layer], lang=code)
     root = cast(Figure, m.get_root())  # a folium map's root is always its Figure
-    root.html.add_child(folium.Element(_plan_note(run.summary, len(new))))
+    root.html.add_child(folium.Element(_plan_note(run.summary, len(new), code)))
     return m
 
 

@@ -10,6 +10,14 @@ most planners open CSV files with, needs the BOM to show Vietnamese names
 (``Phường Ba Đình``) correctly instead of mojibake; pandas and LibreOffice read
 it transparently (in plain Python use ``open(path, encoding="utf-8-sig")``).
 
+Synthetic data: every table made from a SYNTHETIC site file says so inside
+the file. CSV tables end with a ``synthetic`` column (``True`` on every row;
+``False`` for real data, so the columns are the same either way and the file
+stays a plain table any CSV reader takes: :func:`with_synthetic_flag`);
+GeoJSON carries ``"synthetic": true`` at the top of the FeatureCollection and
+in every feature's properties (:func:`geojson_bytes`). File names say it too
+in downloads and bundles (:func:`phusong.output.bundle.download_name`).
+
 Nothing here touches a file: :mod:`phusong.io.outputs` writes the bytes.
 """
 
@@ -64,6 +72,10 @@ VALIDATION_COLUMNS = ("file", "row", "column", "reason")
 
 #: Rows of the rejection-count table in ``report.html``.
 REJECTION_COUNT_ROWS = 20
+
+#: Last column of every CSV table and property of every GeoJSON feature:
+#: whether the table was made from SYNTHETIC site data.
+SYNTHETIC_COLUMN = "synthetic"
 
 
 # --------------------------------------------------------------------------
@@ -141,6 +153,21 @@ def clean_table(frame: pd.DataFrame, lead: Iterable[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def with_synthetic_flag(frame: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
+    """Copy of ``frame`` with the :data:`SYNTHETIC_COLUMN` last (``synthetic`` on every row).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any output table (an existing ``synthetic`` column is replaced).
+    synthetic : bool
+        Whether the site data behind the table is synthetic.
+    """
+    out = frame.drop(columns=[SYNTHETIC_COLUMN], errors="ignore").copy()
+    out[SYNTHETIC_COLUMN] = bool(synthetic)
+    return out
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     r"""CSV bytes: UTF-8 with BOM, ``\\n`` line ends, floats as rounded above."""
     buf = io.StringIO()
@@ -212,7 +239,7 @@ def rejection_counts(rejected: pd.DataFrame, top: int = REJECTION_COUNT_ROWS) ->
         ``reason``, ``rows`` [rows]; ties by column, then reason.
     """
     return (
-        rejected.assign(column=rejected["column"].fillna("(whole row)"))
+        rejected.assign(column=rejected["column"].fillna("(whole row)"))  # i18n: identifier
         .groupby(["column", "reason"], dropna=False, sort=True)
         .size()
         .reset_index(name="rows")
@@ -241,15 +268,20 @@ def _json_value(v: Any) -> Any:
     return v if isinstance(v, (int, str)) else str(v)
 
 
-def geojson_bytes(frame: Any, lead: Iterable[str] = ()) -> bytes:
+def geojson_bytes(frame: Any, lead: Iterable[str] = (), *, synthetic: bool | None = None) -> bytes:
     """GeoJSON FeatureCollection bytes in EPSG:4326, one feature per row.
 
     Properties keep the column order (``lead`` first); coordinates are
-    rounded to :data:`COORD_DECIMALS` decimals [degrees].
+    rounded to :data:`COORD_DECIMALS` decimals [degrees]. With ``synthetic``
+    given, the collection has a top-level ``"synthetic"`` member and every
+    feature a ``synthetic`` property (last).
     """
     if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
         frame = frame.to_crs("EPSG:4326")
-    props = clean_table(pd.DataFrame(frame), lead)
+    table = pd.DataFrame(frame)
+    if synthetic is not None:
+        table = with_synthetic_flag(table, synthetic)
+    props = clean_table(table, lead)
     geoms = _round_coords(np.asarray(frame.geometry.values, dtype=object))
     cols = list(props.columns)
     features = []
@@ -263,7 +295,10 @@ def geojson_bytes(frame: Any, lead: Iterable[str] = ()) -> bytes:
                 else shapely.geometry.mapping(geom),
             }
         )
-    doc = {"type": "FeatureCollection", "features": features}
+    doc: dict[str, Any] = {"type": "FeatureCollection"}
+    if synthetic is not None:
+        doc[SYNTHETIC_COLUMN] = bool(synthetic)
+    doc["features"] = features
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
@@ -271,6 +306,7 @@ __all__ = [
     "COORD_DECIMALS",
     "CSV_ENCODING",
     "DECIMALS",
+    "SYNTHETIC_COLUMN",
     "VALIDATION_COLUMNS",
     "WARD_CSV_COLUMNS",
     "WARD_LEAD_COLUMNS",
@@ -284,5 +320,6 @@ __all__ = [
     "summary_json",
     "validation_table",
     "ward_table",
+    "with_synthetic_flag",
     "worst_first",
 ]

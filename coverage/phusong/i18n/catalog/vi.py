@@ -1,0 +1,375 @@
+"""Thông điệp tiếng Việt của phusong (Vietnamese messages), by the module that shows them.
+
+Same keys and placeholders as :mod:`phusong.i18n.catalog.en` (checked by
+``tests/test_i18n.py``). Written for city officials and planners: plain words
+("tỷ lệ dân số được phủ sóng 5G", "phường/xã", "trạm phát sóng", "vùng lõm
+sóng"), technical terms (SS-RSRP, SINR) only in brackets or tooltips.
+Numbers arrive already formatted (85,1 %; 1.315.542 người).
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str | dict[str, str]] = {
+    # ------------------------------------------------------------------
+    # common words and units (phusong.i18n.formats)
+    # ------------------------------------------------------------------
+    "common.unknown": "không rõ",
+    "common.yes": "có",
+    "common.no": "không",
+    "unit.points": "{value} điểm phần trăm",
+    "unit.people": {"other": "{value} người"},
+    "language.name": "Tiếng Việt",
+    # ------------------------------------------------------------------
+    # the goal, the place, the weighting (phusong.output.text)
+    # ------------------------------------------------------------------
+    "place.study_area": "khu vực khảo sát",
+    "what.population": "dân số",
+    "what.area": "diện tích",
+    "weighting.population": "tính theo dân số",
+    "weighting.area": "tính theo diện tích",
+    "goal.description": "phủ sóng 5G tới {target} {what} vào năm {year} ({source})",
+    "goal.source.hanoi_58": "Kế hoạch 58/KH-UBND năm 2025 của UBND TP Hà Nội",
+    "goal.source.custom": "mục tiêu tự đặt",
+    "goal.source.custom_58": "mục tiêu tự đặt; Kế hoạch 58/KH-UBND của Hà Nội đặt mức 99 % dân số",
+    "goal.source.plan_58": "Kế hoạch 58/KH-UBND",
+    "goal.source.plan_310": "Kế hoạch 310/KH-UBND",
+    "goal.source.plans_58_310": "Kế hoạch 58/KH-UBND và 310/KH-UBND",
+    "population.uniform": "dân số chính thức của từng phường/xã, coi như phân bố đều "
+    "trên toàn bộ diện tích phường/xã (không có bản đồ mật độ dân số)",
+    "population.raster": "bản đồ mật độ dân số {file} (số người trong mỗi ô lưới)",
+    "model.name.disc": "vùng phủ hình tròn quanh mỗi cell",
+    "model.name.sector": "vùng phủ hình quạt theo hướng ăng-ten của mỗi cell",
+    "model.name.uma_nlos": "mô hình suy hao truyền sóng 3GPP cho đô thị, trạm macro, "
+    "không nhìn thẳng (UMa NLOS)",
+    "model.name.umi_nlos": "mô hình suy hao truyền sóng 3GPP cho phố hẹp đô thị, trạm nhỏ, "
+    "không nhìn thẳng (UMi NLOS)",
+    "model.name.rma_nlos": "mô hình suy hao truyền sóng 3GPP cho nông thôn, trạm macro, "
+    "không nhìn thẳng (RMa NLOS)",
+    "model.name.cost231_hata": "mô hình suy hao truyền sóng COST-231 Hata (ngoại suy cho tần "
+    "số trên 2 GHz)",
+    "model.name.fspl": "mô hình truyền sóng trong không gian tự do (ước tính lạc quan nhất)",
+    "model.name.other": "mô hình suy hao truyền sóng {code}",
+    "model.footprint": "mô hình {model}, {radius}",
+    "model.radius_fixed": "bán kính {radius}",
+    "model.radius_range": "bán kính theo tầm phủ ghi cho từng cell",
+    "model.path_loss": "{model}; coi là có sóng khi cường độ "
+    "tín hiệu (SS-RSRP) ≥ {threshold}, tính trên lưới ô {resolution}",
+    # ------------------------------------------------------------------
+    # physics (issue #12): vùng phủ ngoài trời và trong nhà, mô hình quy
+    # hoạch, dân cư theo WorldPop (phusong.output.text)
+    # ------------------------------------------------------------------
+    "model.name.planning": "mô hình quy hoạch 3GPP TR 38.901 (đô thị UMa, trạm nhỏ UMi, "
+    "nông thôn RMa, chọn theo từng phường/xã)",
+    "population.dasymetric": "trọng số dân cư {file} (người dân sống ở đâu trong phường/xã), "
+    "quy đổi để tổng mỗi phường/xã bằng dân số chính thức",
+    "population.worldpop": "trọng số dân cư WorldPop 2020 (ô 1 km: người dân sống ở đâu trong "
+    "phường/xã), quy đổi để tổng mỗi phường/xã bằng dân số chính thức; {credit}",
+    "summary.layer_outdoor": "  Dân số có sóng ngoài trời: {pct}{judged}",
+    "summary.layer_indoor": "  Dân số có sóng trong nhà:  {pct} (suy hao xuyên tường theo "
+    "3GPP TR 38.901, {o2i}){judged}",
+    "summary.layer_judged": " (mục tiêu được đánh giá theo số liệu này)",
+    "summary.layer_indoor_missing": "  Dân số có sóng trong nhà:  chưa tính ({why})",
+    "summary.footprint_estimate": "  Ước tính nhanh theo vùng phủ hình học: không tính truyền "
+    "sóng, chỉ ngoài trời, giá trị trung vị (mức trần của vùng phủ)",
+    "layers.o2i.low-loss": "nhà tổn hao thấp: kính thường và bê tông",
+    "layers.o2i.high-loss": "nhà tổn hao cao: kính phản xạ nhiệt và bê tông",
+    "layers.why_footprint": "mô hình vùng phủ hình học không có lớp trong nhà",
+    "layers.why_tiled": "cách tính theo từng mảnh lưới không cộng lớp trong nhà",
+    "layers.why_other": "không có cho lần tính này",
+    # ------------------------------------------------------------------
+    # the verdict (phusong.output.text.verdict)
+    # ------------------------------------------------------------------
+    "verdict.label.yes": "ĐÃ ĐẠT",
+    "verdict.label.no": "CHƯA ĐẠT",
+    "verdict.yes": "ĐÃ ĐẠT: {place} đã đạt mục tiêu phủ sóng 5G tới {target} {what} "
+    "vào năm {year}: 5G hiện phủ {value} {what} ({weighting}).",
+    "verdict.no": "CHƯA ĐẠT: 5G mới phủ {value} {what} của {place} ({weighting}); "
+    "mục tiêu là {target} vào năm {year}, còn thiếu {gap}{need}.",
+    "verdict.no_gap_unknown": "CHƯA ĐẠT: 5G mới phủ {value} {what} của {place} "
+    "({weighting}); mục tiêu là {target} vào năm {year}.",
+    "verdict.need_people": "; cần phủ sóng thêm cho khoảng {n} người",
+    "verdict.need_area": "; cần phủ sóng thêm khoảng {area}",
+    "synthetic.warning": "DỮ LIỆU MẪU GIẢ LẬP (SYNTHETIC): các số liệu này được tính trên "
+    "một mạng lưới tự tạo để minh họa, không phải trạm phát sóng thật của nhà mạng nào.",
+    "synthetic.short": "Mạng lưới mẫu GIẢ LẬP (SYNTHETIC) — không phải dữ liệu thật của nhà mạng",
+    # ------------------------------------------------------------------
+    # terminal summary of an audit (phusong.output.text.format_summary)
+    # ------------------------------------------------------------------
+    "summary.population": "  Dân số được phủ sóng: {pct} (tính theo dân số); "
+    "còn {uncovered} trên {population} người chưa có sóng 5G",
+    "summary.area": "  Diện tích được phủ sóng: {pct} (tính theo diện tích) trên tổng {area}",
+    "summary.wards": "  Số phường/xã đạt mục tiêu: {n}/{total}",
+    "summary.model": "  Mô hình tính toán: {model}",
+    "summary.where_people_live": "  Phân bố dân cư: {source}",
+    "summary.site_rows": "  Dữ liệu trạm: đọc {read} dòng, nhận {accepted}, loại {rejected}{see}",
+    "summary.see_validation": " (xem validation.csv)",
+    "summary.worst_heading": "Các phường/xã kéo tỷ lệ chung xuống nhiều nhất "
+    "(phủ kín phường/xã đó thì tỷ lệ toàn thành phố tăng thêm bấy nhiêu):",
+    "summary.worst_row": "phủ sóng {pct}, {uncovered} người chưa có sóng, {gain}",
+    "summary.files": "Các tệp trong {folder}: {names}",
+    "summary.open_report": "Mở {path} để xem báo cáo đầy đủ.",
+    # ------------------------------------------------------------------
+    # progress steps of run_audit / run_plan (phusong.output.text.progress_words)
+    # ------------------------------------------------------------------
+    "progress.round": "vòng {n}",
+    "progress.reading wards": "đọc ranh giới phường/xã",
+    "progress.reading sites": "đọc danh sách trạm",
+    "progress.computing coverage": "tính vùng phủ sóng",
+    "progress.aggregating per ward": "tổng hợp theo phường/xã",
+    "progress.auditing the existing network": "đánh giá mạng lưới hiện có",
+    "progress.proposing new sites": "đề xuất trạm mới",
+    "progress.re-auditing": "tính lại vùng phủ",
+    "progress.done": "xong",
+    # ------------------------------------------------------------------
+    # reading a site file (phusong.output.text.format_validation)
+    # ------------------------------------------------------------------
+    "validation.counts": "{file}: đọc {read} dòng, nhận {accepted}, loại {rejected}{filtered}.",
+    "validation.filtered": ", bỏ qua {n} dòng thuộc công nghệ vô tuyến khác (bộ lọc --radio)",
+    "validation.rejected_heading": "Các dòng bị loại ({n} lỗi):",
+    "validation.notes_heading": "{n} ghi chú (đã tự sửa, vẫn giữ dòng):",
+    "validation.whole_file": "cả tệp",
+    "validation.row": "dòng {row}",
+    "validation.column": ", cột '{column}'",
+    "validation.more_notes": "  … và {n} ghi chú khác (xem báo cáo CSV, --out).",
+    # ------------------------------------------------------------------
+    # terminal summary of a plan (phusong.output.text.format_plan_summary)
+    # ------------------------------------------------------------------
+    "plan.heading": "Phương án lắp thêm trạm cho {place}: {aim}.",
+    "plan.aim_budget": "phủ sóng rộng nhất với tối đa {budget} trạm mới",
+    "plan.aim_target": "phủ sóng {target} dân số{by_year}",
+    "plan.aim_by_year": " vào năm {year}",
+    "plan.population_estimate": "  Dân số được phủ sóng: {before} → ≈ {after} "
+    "(tính theo dân số; ước tính của thuật toán, chưa tính lại)",
+    "plan.population_audited": "  Dân số được phủ sóng: {before} → {after} "
+    "(tính theo dân số; đã tính lại với các trạm mới)",
+    "plan.area_audited": "  Diện tích được phủ sóng: {before} → {after} (tính theo diện tích)",
+    "plan.new_sites": "  Trạm mới: {sites} ({cells} cell), nhà mạng {operator}; "
+    "thuật toán {solver}, {rounds}",
+    "plan.rounds": {"other": "{n} vòng"},
+    "plan.round_step": "vòng {round}: +{sites} trạm → {pct}",
+    "plan.rounds_detail": "    ({steps}; đã tính lại)",
+    "plan.target_unchecked": "  Mục tiêu {target}: chưa kiểm tra (không tính lại).",
+    "plan.target_met": "  Mục tiêu {target} sau khi tính lại: ĐẠT.",
+    "plan.target_not_met": "  Mục tiêu {target} sau khi tính lại: CHƯA ĐẠT.",
+    "plan.first_sites": "{n} trạm mới đầu tiên, theo thứ tự đề xuất "
+    "(số người được phủ thêm là ước tính của thuật toán):",
+    "plan.site_gain": "+{people}",
+    "plan.check_sheet": "proposed_sites.csv là danh sách trạm: kiểm tra bằng lệnh "
+    "'phusong audit --sites' cùng với các trạm hiện có.",
+    # ------------------------------------------------------------------
+    # report.html (phusong.output.report, templates/report.html.j2)
+    # ------------------------------------------------------------------
+    "report.title": "Đánh giá phủ sóng 5G: {place}",
+    "report.goal_question": "Mục tiêu: {goal}. {place} đang ở đâu so với mục tiêu này?",
+    "report.fig.population": "Dân số được phủ sóng",
+    "report.fig.population_note_goal": "tính theo dân số; mục tiêu {target}",
+    "report.fig.population_note": "tính theo dân số",
+    "report.fig.area": "Diện tích được phủ sóng",
+    "report.fig.area_note": "tính theo diện tích, trên tổng {area}",
+    "report.fig.wards": "Phường/xã đạt mục tiêu",
+    "report.fig.wards_value": "{n}/{total}",
+    "report.fig.wards_note": "trên tổng số phường, xã",
+    "report.fig.uncovered": "Số người chưa có sóng 5G",
+    "report.fig.uncovered_note": "trên tổng số {population} người dân",
+    "report.two_ways.heading": "Hai cách tính tỷ lệ phủ sóng",
+    "report.two_ways_html": "Tỷ lệ <b>tính theo diện tích</b> là phần <i>đất đai</i> có sóng "
+    "5G. Tỷ lệ <b>tính theo dân số</b> là phần <i>người dân</i> sống ở nơi có sóng. Khi mật độ "
+    "dân cư giữa các phường/xã chênh nhau, hai con số này có thể khác xa nhau: trong lần đánh "
+    "giá này, 5G phủ {area_pct} diện tích và {population_pct} dân số. Mục tiêu được tính theo "
+    "<b>{what}</b>, nên con số {weighting} mới là con số quyết định đạt hay chưa.",
+    "report.method.heading": "Cách tính",
+    "report.method.model": "Mô hình vùng phủ: {model}",
+    "report.method.threshold": " (một nơi được coi là có sóng khi tín hiệu mạnh nhất "
+    "đạt ít nhất {threshold})",
+    "report.method.population": "Phân bố dân cư: {source}",
+    "report.method.tool_html": "Công cụ: phusong {version}; toàn bộ tham số được ghi trong "
+    "<code>summary.json</code>.",
+    "report.method.goal_source_html": "Mục tiêu phủ sóng 5G cho 99&nbsp;% dân số vào năm 2030 "
+    "do Kế hoạch 58/KH-UBND ngày 26/02/2025 của UBND TP Hà Nội đặt ra (cấp quốc gia: Quyết định "
+    "1132/QĐ-TTg ngày 09/10/2024); nguồn được liệt kê trong <code>docs/sources.md</code> "
+    "của Phủ Sóng.",
+    "report.inputs.input": "dữ liệu đầu vào",
+    "report.inputs.file": "tệp",
+    "report.inputs.wards": "ranh giới phường/xã",
+    "report.inputs.sites": "danh sách trạm",
+    "report.inputs.population": "dân số",
+    "report.worst.heading": "{n} phường/xã kéo tỷ lệ chung xuống nhiều nhất",
+    "report.worst.intro": "Xếp theo mức tỷ lệ {weighting} của cả thành phố sẽ tăng thêm "
+    "(tính bằng điểm phần trăm) nếu phủ kín phường/xã đó. Các phường/xã rộng, đông dân mà "
+    "phủ sóng còn thấp đứng đầu danh sách.",
+    "report.worst.files_html": "Toàn bộ phường/xã: <code>wards.csv</code> (mở được bằng Excel); "
+    "bản đồ: <code>map.html</code>; vùng lõm sóng: <code>gaps.geojson</code>.",
+    "report.col.ward": "phường/xã",
+    "report.col.population_covered": "dân số được phủ sóng",
+    "report.col.area_covered": "diện tích được phủ sóng",
+    "report.col.people_uncovered": "số người chưa có sóng",
+    "report.col.city_gain": "tỷ lệ toàn thành phố tăng thêm (điểm %)",
+    "report.col.meets_goal": "đạt mục tiêu",
+    "report.col.operator": "nhà mạng",
+    "report.col.cells": "số cell",
+    "report.col.wards_meeting_goal": "số phường/xã đạt mục tiêu",
+    "report.col.served_by": "số trạm phục vụ",
+    "report.col.people": "số người",
+    "report.col.population_share": "tỷ lệ dân số",
+    "report.col.area": "diện tích",
+    "report.col.column": "cột",
+    "report.col.reason": "lý do",
+    "report.col.rows": "số dòng",
+    "report.meets.yes": "đạt",
+    "report.meets.no": "chưa đạt",
+    "report.any_operator": "Bất kỳ nhà mạng nào",
+    "report.whole_row": "(cả dòng)",
+    "report.operators.heading": "Theo từng nhà mạng",
+    "report.operators.note_html": "“Bất kỳ nhà mạng nào”: một nơi được tính là có sóng khi có "
+    "ít nhất một nhà mạng phủ tới. Chi tiết từng phường/xã: <code>by_operator.csv</code>.",
+    "report.robust.heading": "Sóng có dự phòng không?",
+    "report.redundancy.0": "không có trạm 5G",
+    "report.redundancy.1": "đúng một trạm",
+    "report.redundancy.2_4": "từ 2 đến 4 trạm",
+    "report.redundancy.5plus": "từ 5 trạm trở lên",
+    "report.robust.note_html": "Người dân chỉ được <b>một trạm duy nhất</b> phục vụ sẽ mất sóng "
+    "ngay khi trạm đó gặp sự cố: mất điện, đứt cáp quang hay bảo trì đều khiến họ không còn 5G. "
+    "Khi có từ hai trạm trở lên, trạm khác có thể gánh thay.",
+    "report.input_check.heading": "Kiểm tra dữ liệu đầu vào",
+    "report.input_check.counts_html": "Tệp danh sách trạm: đọc {read} dòng, nhận {accepted}, "
+    "loại {rejected}; đã dùng {cells} cell trên {sites} trạm. Các dòng bị loại được liệt kê "
+    "kèm lý do trong <code>validation.csv</code>.",
+    "report.footer_html": "Các tệp CSV dùng mã UTF-8 có BOM để Excel hiển thị đúng tên tiếng "
+    "Việt. Ranh giới phường/xã © "
+    '<a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a> (ODbL).',
+    # ------------------------------------------------------------------
+    # maps (phusong.output.maps)
+    # ------------------------------------------------------------------
+    "map.title": "Phủ sóng 5G theo phường/xã ({weighting}): toàn thành phố {city}, "
+    "mục tiêu {target}",
+    "map.legend.title": "Tỷ lệ phủ sóng của phường/xã ({weighting})",
+    "map.class.full": "100 % (thiếu không quá 0,05 điểm)",
+    "map.class.meets": "đạt mục tiêu: ≥ {target} %",
+    "map.goal_line": "mục tiêu {target} %",
+    "map.class.below_50": "thấp hơn mục tiêu trên 50 điểm",
+    "map.class.below_20": "thấp hơn 20–50 điểm",
+    "map.class.below_10": "thấp hơn 10–20 điểm",
+    "map.class.below_5": "thấp hơn 5–10 điểm",
+    "map.class.below_0": "thấp hơn dưới 5 điểm",
+    "map.class.unknown": "không rõ (thiếu số liệu dân số)",
+    "map.legend.gaps": "viền nét đứt: vùng lõm sóng",
+    "map.legend.sites": "chấm xám: một trạm phát sóng 5G",
+    "map.legend.zoom": "Phóng to để xem tên phường/xã (từ mức {labels}) và hướng ăng-ten "
+    "của từng cell (từ mức {wedges}). Bấm vào một phường/xã để đánh dấu.",
+    "map.legend.zoom_labels": "Phóng to để xem tên phường/xã (từ mức {labels}). "
+    "Bấm vào một phường/xã để đánh dấu.",
+    "map.layer.background": "Nền OpenStreetMap",
+    "map.layer.wards": "Tỷ lệ phủ sóng theo phường/xã",
+    "map.layer.gaps": "Vùng lõm sóng",
+    "map.layer.sites": "Trạm phát sóng ({n})",
+    "map.layer.wedges": "Hướng ăng-ten (sector)",
+    "map.layer.labels": "Tên phường/xã",
+    "map.layer.change": "Thay đổi tỷ lệ phủ sóng",
+    "map.tooltip.ward": "Phường/xã",
+    "map.tooltip.population": "Tỷ lệ dân số được phủ sóng",
+    "map.tooltip.area": "Tỷ lệ diện tích được phủ sóng",
+    "map.tooltip.uncovered": "Số người chưa có sóng",
+    "map.tooltip.goal": "Mục tiêu",
+    "map.tooltip.before": "Hiện trạng",
+    "map.tooltip.after": "Phương án",
+    "map.tooltip.change": "Thay đổi",
+    "map.goal.meets": "đã đạt",
+    "map.goal.below": "chưa đạt",
+    "map.search": "Tìm phường/xã…",
+    "map.tiles_offline": "Không tải được bản đồ nền: đang hiển thị phường/xã trên nền trơn.",
+    "map.compare.title": "Thay đổi tỷ lệ phủ sóng 5G theo phường/xã ({weighting})",
+    "map.compare.legend": "Thay đổi, {weighting} (điểm phần trăm)",
+    "map.change.down_5": "giảm hơn 5 điểm",
+    "map.change.down_0": "giảm tới 5 điểm",
+    "map.change.none": "không đổi (trong khoảng 0,05 điểm)",
+    "map.change.up_0": "tăng tới 5 điểm",
+    "map.change.up_5": "tăng hơn 5 điểm",
+    # ------------------------------------------------------------------
+    # plan map (phusong.output.plan)
+    # ------------------------------------------------------------------
+    "planmap.layer": "Trạm mới đề xuất ({n})",
+    "planmap.layer_name": "Trạm mới đề xuất",
+    "planmap.site": "{site} · thứ tự {order} (vòng {round}) · {ward} · phủ thêm ≈ {people} "
+    "(ước tính)",
+    "planmap.note_html": '<b style="color:{colour}">●</b> {n} trạm mới đề xuất '
+    "({operator}). Dân số được phủ sóng {before} → {after} (tính theo dân số); mục tiêu {target}.",
+    "planmap.after_audit": "{pct} sau khi tính lại",
+    "planmap.after_estimate": "≈ {pct} (ước tính)",
+    # ------------------------------------------------------------------
+    # command line (phusong.cli); no "%" in help texts (argparse formats them)
+    # ------------------------------------------------------------------
+    "cli.description": "Phủ Sóng: đánh giá phủ sóng 5G theo từng phường/xã của Hà Nội "
+    "(mục tiêu: 99 % dân số vào năm 2030).",
+    "cli.command.audit.help": "đánh giá phủ sóng 5G của từng phường/xã so với mục tiêu và ghi "
+    "thư mục báo cáo",
+    "cli.command.audit.description": "Tính tỷ lệ phủ sóng 5G theo diện tích và theo dân số của "
+    "từng phường/xã, so với mục tiêu (mặc định: 99 % dân số vào năm 2030, Kế hoạch "
+    "58/KH-UBND của Hà Nội) rồi ghi report.html, map.html, CSV, GeoJSON và summary.json.",
+    "cli.command.plan.help": "đề xuất ít trạm mới nhất để đạt mục tiêu, rồi kiểm tra bằng cách "
+    "tính lại vùng phủ",
+    "cli.command.plan.description": "Đánh giá mạng lưới hiện có, đề xuất trạm mới để đưa tỷ lệ "
+    "dân số được phủ sóng lên mức mục tiêu (mặc định 99 %, tính theo dân số) hoặc phủ rộng nhất "
+    "với số trạm cho phép (--budget), tính lại vùng phủ với các trạm đề xuất và bổ sung thêm "
+    "nếu vẫn thiếu. Ghi proposed_sites.csv (đọc được bằng 'phusong audit --sites'), curve.csv, "
+    "wards_plan.csv, plan_summary.json và plan_map.html.",
+    "cli.command.validate.help": "kiểm tra tệp danh sách trạm và liệt kê mọi dòng bị loại",
+    "cli.command.validate.description": "Đọc tệp danh sách trạm/cell giống như lệnh 'audit', in "
+    "số dòng đã đọc, được nhận và bị loại, rồi liệt kê từng dòng bị loại kèm tệp, số dòng, "
+    "cột và lý do.",
+    "cli.command.sample.help": "ghi mạng lưới mẫu GIẢ LẬP (SYNTHETIC) vào một thư mục",
+    "cli.command.sample.description": "Ghi mạng lưới 5G mẫu GIẢ LẬP đi kèm (các trạm tự tạo) "
+    "để dùng thử phusong.",
+    "cli.command.progress.help": "đánh giá mạng lưới vào cuối mỗi quý kể từ ngày phát sóng "
+    "đầu tiên và xem tiến độ so với từng chỉ tiêu có thời hạn",
+    "cli.command.progress.description": "Đánh giá mạng lưới như hiện trạng vào cuối mỗi quý "
+    "(hoặc năm, tháng) từ ngày phát sóng đầu tiên đến --as-of (mặc định hôm nay), rồi xem từng "
+    "chỉ tiêu trong các kế hoạch của thành phố (99 % dân số vào năm 2030, tốc độ tải xuống "
+    "trung bình, các địa điểm theo thời hạn): đã đạt, đúng tiến độ, chậm hay quá hạn, kèm tốc "
+    "độ năm nay, tốc độ cần có để kịp hạn và năm đạt mục tiêu nếu giữ tốc độ này. Ghi "
+    "progress.csv, progress.png, progress_report.html và progress_summary.json.",
+    "cli.command.calibrate.help": "hiệu chỉnh mô hình suy hao truyền sóng theo tín hiệu đo "
+    "thực tế (đo lái xe, dữ liệu cộng đồng) và báo sai số trước và sau",
+    "cli.command.calibrate.description": "Ghép mỗi điểm đo với cell phục vụ (theo mã cell, nếu "
+    "không có thì theo trạm mạnh nhất của mô hình), ước lượng độ lệch suy hao (và nếu cần cả độ "
+    "dốc theo khoảng cách) cho từng nhà mạng × băng tần × loại địa bàn bằng bình phương tối "
+    "thiểu bền vững, kiểm tra chéo k lần, rồi ghi calibration.json (dùng cho "
+    "'audit --calibration'), calibration_report.html kèm biểu đồ, calibration_points.csv và "
+    "calibration_summary.json.",
+    "cli.help.measurements": "kiểm tra thêm (hoặc chỉ kiểm tra) tệp số liệu đo tín hiệu, "
+    "đọc giống như lệnh 'calibrate'",
+    "cli.validate.nothing": "validate: cần một TỆP danh sách trạm, --measurements TỆP, "
+    "hoặc cả hai.",
+    "cli.no_file": "{key}: chưa có tệp; thêm {option} TỆP.",
+    "cli.help.debug": "hiện đầy đủ chi tiết lỗi ngoài dự kiến và nhật ký gỡ lỗi",
+    "cli.help.lang": "ngôn ngữ hiển thị kết quả: {choices} (mặc định: biến môi trường "
+    "$PHUSONG_LANG, nếu không có thì en)",
+    "cli.help.json": "in {what} ra stdout (và không in gì khác ra stdout)",
+    "cli.help.quiet": "chỉ in lỗi (không in tóm tắt, không hiện thanh tiến trình)",
+    "cli.help.zip": "ghi thêm vào thư mục kết quả một tệp ZIP gồm mọi kết quả, đặt tên theo "
+    "kịch bản và ngày",
+    "cli.help.config": "tệp TOML có cùng các khóa như các tùy chọn này (threshold_dbm = -105 …); "
+    "tùy chọn gõ trên dòng lệnh được ưu tiên hơn",
+    "cli.help.validate_file": "tệp danh sách trạm/cell cần kiểm tra",
+    "cli.help.radio": "các công nghệ vô tuyến được giữ lại (mặc định NR; 'all' giữ tất cả)",
+    "cli.help.wards": "khu vực khảo sát để kiểm tra trạm có nằm trong vùng hay không "
+    "(mặc định: ranh giới phường/xã Hà Nội đi kèm)",
+    "cli.help.validate_out": "ghi thêm các dòng bị loại vào tệp CSV này",
+    "cli.help.validate_overwrite": "ghi đè --out nếu tệp đã có",
+    "cli.help.sample_out": "thư mục để ghi dữ liệu mẫu (mặc định ./phusong-sample)",
+    "cli.help.sample_overwrite": "ghi đè các tệp trong thư mục đã có dữ liệu",
+    "cli.error.data": "dữ liệu đầu vào có lỗi",
+    "cli.error.usage": "sai cách dùng lệnh",
+    "cli.error.goal_not_met": "chưa đạt mục tiêu",
+    "cli.error.unexpected": "lỗi ngoài dự kiến: {kind}: {message} "
+    "(chạy lại với --debug để xem đầy đủ chi tiết lỗi)",
+    "cli.plan.no_sites": "sites: chưa có tệp danh sách trạm; thêm --sites TỆP.",
+    "cli.interrupted": "đã dừng theo yêu cầu",
+    "cli.fail_under.audit": "--fail-under: chưa đạt mục tiêu ({goal}).",
+    "cli.fail_under.plan": "--fail-under: tính lại với các trạm đề xuất, dân số được phủ sóng "
+    "đạt {reached}, chưa tới mục tiêu {target}.",
+    "cli.validate.exists": "{path} đã tồn tại; thêm --overwrite để ghi đè.",
+    "cli.validate.written": "Đã ghi báo cáo kiểm tra vào {path}",
+    "cli.sample.written": "Đã ghi mạng lưới mẫu GIẢ LẬP (SYNTHETIC) vào {path}: {names}",
+    "cli.sample.made_up": "Đây là dữ liệu tự tạo để dùng thử phusong, không phải trạm thật của "
+    "nhà mạng nào.",
+}
