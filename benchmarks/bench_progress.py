@@ -10,10 +10,10 @@ machine's load average printed beside every figure:
 
 * **baseline** — one :func:`phusong.run_audit` of the shipped SYNTHETIC sample
   sheet (7,146 cells of 2,382 sites) with the model and resolution given;
-* **progress** — :func:`phusong.progress.run_progress` of the same sheet as of
+* **progress** — :func:`phusong.progress.run.run_progress` of the same sheet as of
   30 Sep 2026: 8 quarter ends (Q4 2024 … Q3 2026), each a full set of
   per-ward figures. It reuses the per-site work between dates
-  (:mod:`phusong.series`): one grid with the earliest on-air date per pixel
+  (:mod:`phusong.progress.series`): one grid with the earliest on-air date per pixel
   for raster models, the footprints prepared once and one depth-1 arc
   integral per date for disc/sector;
 * **naive** (``--naive``) — 8 independent audits, one per date, for scale.
@@ -33,7 +33,7 @@ from typing import Any
 
 import phusong
 from phusong.io.sites import sample_sites_path
-from phusong.progress import run_progress
+from phusong.progress.run import run_progress
 
 AS_OF = "2026-09-30"
 QUARTERS = ("2024-12-31", "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31",

@@ -14,8 +14,8 @@ from pyproj import Transformer
 import phusong
 from phusong.errors import ConfigError
 from phusong.io.validation.dates import PROXY_SOURCE, parse_dates
-from phusong.progress import run_progress
-from phusong.rollout import as_of_date, rollout_record, series_dates, sites_on_air
+from phusong.progress.rollout import as_of_date, rollout_record, series_dates, sites_on_air
+from phusong.progress.run import run_progress
 
 T = pd.Timestamp
 

@@ -13,8 +13,8 @@ from phusong.propagation.throughput import (
     sinr_max_db,
     spectral_efficiency,
 )
+from phusong.raster.ward_pixels import WardPixels, ward_weighted_quantile, weighted_quantile
 from phusong.speed import ward_throughput
-from phusong.ward_pixels import WardPixels, ward_weighted_quantile, weighted_quantile
 
 
 def test_spectral_efficiency_by_hand():
@@ -125,7 +125,7 @@ def test_ward_p10_mean_and_share_on_a_tiny_raster_by_hand():
 def test_ward_pixels_have_exact_partial_weights(square_ward):
     """A ward over a 100 m grid: fractions sum to its area; people sum to its population."""
     from phusong.raster.grid import GridSpec
-    from phusong.ward_pixels import ward_pixels
+    from phusong.raster.ward_pixels import ward_pixels
 
     spec = GridSpec.for_area(square_ward, resolution_m=150.0)
     wp = ward_pixels(square_ward, spec)

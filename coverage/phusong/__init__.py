@@ -32,6 +32,9 @@ _EXPORTS: dict[str, str] = {
     # calibration (issue #14)
     "run_calibration": "calibration.run",
     "read_measurements": "io.measurements",
+    # progress (issue #15)
+    "run_progress": "progress.run",
+    "ProgressRun": "progress.run",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

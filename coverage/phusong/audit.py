@@ -560,20 +560,30 @@ def _raster_route(
     progress("aggregating per ward", 0.8)
     cov = raster_layers(
         inputs.wards, grid, params, inputs.population, physics=inputs.physics,
-        terrain=_terrain_record(terrain, grid),
+        terrain=_terrain_record(terrain, grid, inputs.wards),
     )  # fmt: skip
     return cov, grid
 
 
-def _terrain_record(terrain: Any, grid: Any) -> dict[str, Any]:
-    """Whether terrain was used, its credit and the area without terrain data (issue #12)."""
+def _terrain_record(terrain: Any, grid: Any, wards: Any) -> dict[str, Any]:
+    """Whether terrain was used, its credit and the wards' area without terrain data (issue #12).
+
+    ``unknown_km2`` counts only land inside the wards (exact partial-pixel
+    shares, :func:`phusong.raster.ward_pixels.ward_pixels`), not the grid's corners.
+    """
     if terrain is None:
         return {"used": False}
-    return {
-        "used": True,
-        "credit": getattr(terrain, "credit", None),
-        "unknown_km2": (getattr(grid, "stats", None) or {}).get("terrain_unknown_km2"),
-    }
+    unknown = getattr(grid, "terrain_unknown", None)
+    km2 = None
+    if unknown is not None:
+        import numpy as np
+
+        from phusong.raster.ward_pixels import ward_pixels
+
+        pieces = ward_pixels(wards, grid.grid)
+        flags = np.asarray(unknown, dtype=bool).ravel()[pieces.pixel]
+        km2 = float(np.sum(pieces.fraction[flags])) * grid.grid.pixel_area_m2 / 1e6
+    return {"used": True, "credit": getattr(terrain, "credit", None), "unknown_km2": km2}
 
 
 def _tiled_route(
@@ -760,7 +770,7 @@ def run_audit(
         Audit the network as it stood on this date (``2025-06-30``, ``today``):
         only the cells on air by then (their on-air date ≤ ``as_of``; cells
         without a date are left out and counted). Needs on-air dates
-        (:mod:`phusong.rollout`). Also the date the targets are judged at
+        (:mod:`phusong.progress.rollout`). Also the date the targets are judged at
         (default today).
     targets : path, GeoDataFrame or PlacesRead, optional
         Target places (points or polygons with ``deadline`` and ``kind``,

@@ -9,13 +9,13 @@ besides the population share:
   100 Mbit/s; the footprint models have no SINR, so it does not apply there
   (said in the result, never recorded as computed);
 - **target places** from a places file (:mod:`phusong.targets`);
-- the **rollout record** of an ``as_of`` audit (:mod:`phusong.rollout`).
+- the **rollout record** of an ``as_of`` audit (:mod:`phusong.progress.rollout`).
 
 :func:`judge_checks` then judges the goal set (:mod:`phusong.goals`) on the
 "as of" date; it runs in :func:`phusong.audit.assemble_result`, so that a
 change of goal re-judges without recomputing anything. An audit has no
 trajectory, so a target not met with its deadline ahead is ``pending``;
-:func:`phusong.progress.run_progress` judges the pace (on track / behind).
+:func:`phusong.progress.run.run_progress` judges the pace (on track / behind).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from typing import Any
 import pandas as pd
 
 from phusong.goals import Goal, GoalSet, TargetStatus, judge_goals, speed_target
+from phusong.progress.rollout import rollout_record, sites_on_air, today
 from phusong.propagation.throughput import PLAN_58_SPEED_MBPS, ThroughputParams
-from phusong.rollout import rollout_record, sites_on_air, today
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Checks:
     as_of_given : bool
         Whether the audit was asked for the network as of a date.
     rollout : dict or None
-        :func:`phusong.rollout.rollout_record` of an ``as_of`` audit.
+        :func:`phusong.progress.rollout.rollout_record` of an ``as_of`` audit.
     speed : SpeedResult or None
         Throughput per ward and city-wide (raster path-loss models).
     speed_note : str
@@ -155,7 +155,7 @@ def apply_as_of(inputs: Any, params: Any, as_of: Any) -> tuple[Any, Any, dict[st
     """
     if as_of is None:
         return inputs, params, None
-    from phusong.rollout import as_of_date
+    from phusong.progress.rollout import as_of_date
 
     when = as_of_date(as_of)
     record = rollout_record(inputs.sites, when)
@@ -176,8 +176,8 @@ def _speed(inputs: Any, params: Any, grid: Any, population_raster: Any, tp: Thro
             f"not computed: the {params.route} route keeps no per-pixel SINR; use route raster"
         )  # fmt: skip
         return None, why, None
+    from phusong.raster.ward_pixels import ward_pixels_for
     from phusong.speed import pixel_throughput_mbps, ward_throughput
-    from phusong.ward_pixels import ward_pixels_for
 
     choice = getattr(inputs, "population", None)  # physics (issue #12): how people are counted
     pieces = ward_pixels_for(inputs.wards, grid.grid, choice, population_raster)

@@ -503,7 +503,7 @@ def _run_progress(args: argparse.Namespace) -> int:
     from phusong.output.progress import not_met_text
     from phusong.output.progress_report import format_progress
     from phusong.output.tables import summary_json
-    from phusong.progress import run_progress
+    from phusong.progress.run import run_progress
 
     lang = run_language(args)
     audit_keys = [k for k in PROGRESS_OPTIONS if k in AUDIT]

@@ -739,7 +739,7 @@ AUDIT.update(THROUGHPUT)  # the audit takes them (before out/overwrite/fail_unde
 #: Default output folder of ``phusong progress``.
 DEFAULT_PROGRESS_OUT = "phusong-progress"
 
-#: Options of ``phusong progress`` and :func:`phusong.progress.run_progress`
+#: Options of ``phusong progress`` and :func:`phusong.progress.run.run_progress`
 #: besides the audit's (which mean the same; ``as_of`` ends the series).
 PROGRESS: dict[str, Option] = {
     "freq": Option(

@@ -5,12 +5,12 @@ Plan 58/KH-UBND asks for a mean 5G download of at least 100 Mbit/s
 path-loss raster (:class:`phusong.raster.grid.GridResult`) and the serving
 cell's carrier, :func:`phusong.propagation.throughput.downlink_throughput_mbps`
 gives a user's downlink rate; :func:`ward_throughput` weights it by the
-people of each (ward, pixel) piece (:mod:`phusong.ward_pixels`):
+people of each (ward, pixel) piece (:mod:`phusong.raster.ward_pixels`):
 
 - ``throughput_mean_mbps``: mean rate of the people *with 5G service* in the
   ward (population-weighted, over served pixels);
 - ``throughput_p10_mbps``: the rate that 10 % of the served people do not
-  exceed (weighted 10th percentile, :func:`~phusong.ward_pixels.weighted_quantile`);
+  exceed (weighted 10th percentile, :func:`~phusong.raster.ward_pixels.weighted_quantile`);
 - ``above_speed_pct``: share of *all* the ward's people with at least the
   speed target (100 Mbit/s by default) [%];
 - ``above_speed_served_pct``: the same share among the served people [%].
@@ -36,7 +36,7 @@ from phusong.propagation.throughput import (
     ThroughputParams,
     downlink_throughput_mbps,
 )
-from phusong.ward_pixels import WardPixels, ward_weighted_quantile, weighted_quantile
+from phusong.raster.ward_pixels import WardPixels, ward_weighted_quantile, weighted_quantile
 
 __all__ = [
     "MEASURED_CONTEXT",

@@ -27,7 +27,7 @@ def write_progress_outputs(
     Parameters
     ----------
     run : ProgressRun
-        From :func:`phusong.progress.run_progress`.
+        From :func:`phusong.progress.run.run_progress`.
     out_dir : path
         Output folder; created if missing.
     overwrite : bool

@@ -67,7 +67,7 @@ def progress_chart_png(run: Any, lang: str | None = None) -> bytes:
     Parameters
     ----------
     run : ProgressRun
-        From :func:`phusong.progress.run_progress`.
+        From :func:`phusong.progress.run.run_progress`.
     lang : str, optional
         ``"vi"`` or ``"en"``.
     """
@@ -122,13 +122,13 @@ def progress_chart_png(run: Any, lang: str | None = None) -> bytes:
 
 
 def progress_csv(run: Any) -> bytes:
-    """``progress.csv``: one row per date (:data:`phusong.progress.PROGRESS_COLUMNS`)."""
-    from phusong.progress import PROGRESS_COLUMNS
+    """``progress.csv``: one row per date (:data:`phusong.progress.run.PROGRESS_COLUMNS`)."""
+    from phusong.progress.run import PROGRESS_COLUMNS
 
     return csv_bytes(clean_table(run.table, PROGRESS_COLUMNS))
 
 
-#: How a series was computed (:mod:`phusong.series` records it in English), in Vietnamese.
+#: How a series was computed (:mod:`phusong.progress.series` records it in English), in Vietnamese.
 METHOD_VI = {
     "raster: earliest on-air date per pixel, one grid for every date": "lưới điểm ảnh: ngày phát "
     "sóng sớm nhất của các ô phủ mỗi điểm ảnh, một lưới cho mọi thời điểm",
@@ -249,7 +249,7 @@ def progress_overview(run: Any, lang: str | None = None) -> dict[str, Any]:
     Parameters
     ----------
     run : ProgressRun
-        From :func:`phusong.progress.run_progress`.
+        From :func:`phusong.progress.run.run_progress`.
     lang : str, optional
         ``"vi"`` or ``"en"``.
 
@@ -259,7 +259,7 @@ def progress_overview(run: Any, lang: str | None = None) -> dict[str, Any]:
         ``lines`` (trajectory, pace, year reached, sites needed, in words),
         ``goals`` (DataFrame: target, deadline, now, status, mark, note — one
         row per target of the goal set), ``chart`` (the chart-ready table of
-        :meth:`phusong.progress.ProgressRun.chart_table`: ``date``,
+        :meth:`phusong.progress.run.ProgressRun.chart_table`: ``date``,
         ``population_coverage_pct``, ``needed_pct``, ``pace_pct``,
         ``target_pct``), ``table`` (``progress.csv``'s rows) and ``synthetic``.
     """

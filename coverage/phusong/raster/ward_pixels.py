@@ -1,7 +1,7 @@
 """Which grid pixels make up each ward, with exact partial-pixel weights.
 
 Several per-ward figures are sums or quantiles over the pixels of a ward:
-coverage at many dates (:mod:`phusong.progress`), the population-weighted
+coverage at many dates (:mod:`phusong.progress.run`), the population-weighted
 mean and 10th percentile of throughput (:mod:`phusong.speed`). Computing
 the ward/pixel overlap once and reusing it makes each such figure a
 :func:`numpy.bincount`.

@@ -10,7 +10,7 @@ Raster route (path-loss models)
     cells that cover it (``GridResult.earliest_on_air_day``). A pixel is
     covered on d when that date is ≤ d, so one grid (the network on the
     "as of" date) gives every date. The per-ward sums use the exact
-    partial-pixel weights of :func:`phusong.ward_pixels.ward_pixels`,
+    partial-pixel weights of :func:`phusong.raster.ward_pixels.ward_pixels`,
     computed once: each date is one :func:`numpy.bincount`
     (:func:`raster_series`). This is the RSRP-threshold coverage; a SINR
     criterion is not applied per date (the engine's layer ignores it), so a
@@ -43,8 +43,8 @@ import pandas as pd
 import shapely
 
 from phusong.geo import equal_area_crs
-from phusong.rollout import on_air_mask
-from phusong.ward_pixels import WardPixels
+from phusong.progress.rollout import on_air_mask
+from phusong.raster.ward_pixels import WardPixels
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def raster_series(
     Parameters
     ----------
     pieces : WardPixels
-        The wards' pixels and people (:func:`phusong.ward_pixels.ward_pixels`).
+        The wards' pixels and people (:func:`phusong.raster.ward_pixels.ward_pixels`).
     earliest_on_air_day : ndarray
         ``(height, width)`` earliest on-air date of a covering cell [days since
         1970-01-01]; +inf where no cell covers the pixel.

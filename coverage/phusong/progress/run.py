@@ -1,11 +1,11 @@
 """``run_progress``: are we on track for 2030? Coverage over time, the pace, the targets.
 
 A planner's questions, answered from a site file with on-air dates
-(:mod:`phusong.rollout`):
+(:mod:`phusong.progress.rollout`):
 
 - **the trajectory**: population and area coverage, sites and wards meeting
   the goal at the end of every quarter (or year, or month) from the first
-  on-air date to the "as of" date (:mod:`phusong.series` computes all dates
+  on-air date to the "as of" date (:mod:`phusong.progress.series` computes all dates
   from one grid or one set of footprints);
 - **the pace**: this year's pace (the straight line through the last figure
   and the figure a year earlier, :func:`phusong.goals.current_pace`), the
@@ -47,8 +47,8 @@ from phusong.goals import (
     needed_pace,
 )
 from phusong.options import PROGRESS, check
-from phusong.rollout import as_of_date, first_on_air, on_air_mask, series_dates, today
-from phusong.series import (
+from phusong.progress.rollout import as_of_date, first_on_air, on_air_mask, series_dates, today
+from phusong.progress.series import (
     CoverageSeries,
     dasymetric_vector_series,
     raster_series,
@@ -273,7 +273,7 @@ def _series_of(
                 "sinr_min_db: progress counts coverage by the RSRP threshold on every date; "
                 "the SINR criterion cannot be applied per date. Run it without sinr_min_db."
             )
-        from phusong.ward_pixels import ward_pixels_for
+        from phusong.raster.ward_pixels import ward_pixels_for
 
         pieces = getattr(now.checks, "pieces", None) or ward_pixels_for(
             wards, grid.grid, choice, population_raster
@@ -374,7 +374,7 @@ def run_progress(
     -----
     Cost: one audit of the last date, plus per date one bincount over the
     wards' pixels (raster) or one depth-1 arc integral (disc/sector), see
-    :mod:`phusong.series`. The last row equals that audit's figures.
+    :mod:`phusong.progress.series`. The last row equals that audit's figures.
     """
     say = progress or (lambda step, fraction: None)
     freq = check("freq", freq, PROGRESS)
