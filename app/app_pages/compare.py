@@ -1,30 +1,21 @@
-"""Compare: the baseline network against an alternative, ward by ward.
+"""Compare: the network in use (baseline) against an alternative, ward by ward.
 
 The alternative is an uploaded network, or whatever another page (the Plan
 page) puts in ``st.session_state["compare_candidate_sites"]``:
-``{"label": str, "sites": InputFile | DataFrame, "key": str}``.
+``{"label": str, "sites": InputFile | DataFrame, "key": str}``. Both sides
+are named. Sections, in order: the alternative, the two sides side by side,
+the change map, the per-ward table.
 """
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
+import fmt
 import pandas as pd
 import services
 import streamlit as st
 from strings import t
-
-
-def pct(value: float | None) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.1f} %"
-
-
-st.title(t("compare_title"))
-st.markdown(t("compare_intro"))
-
-goal = services.current_goal()
-sites, wards, raster = services.current_sites(), services.current_wards(), services.current_raster()
-settings = services.current_settings()
 
 
 def remember_candidate() -> None:
@@ -34,77 +25,100 @@ def remember_candidate() -> None:
         st.session_state[services.K_CANDIDATE] = {"label": f.name, "sites": f, "key": f.digest}
 
 
-st.file_uploader(
-    t("cmp_upload"),
-    type=["csv", "gz", "xlsx", "geojson", "json", "gpkg", "zip", "parquet"],
-    key="cmp_upload",
-    on_change=remember_candidate,
-)
-candidate = st.session_state.get(services.K_CANDIDATE)
-if not candidate:
-    st.info(t("cmp_none"))
+def alternative_section() -> dict[str, Any] | None:
+    """Upload an alternative (or keep the one the Plan page sent)."""
+    st.file_uploader(
+        t("cmp_upload"),
+        type=["csv", "gz", "xlsx", "geojson", "json", "gpkg", "zip", "parquet"],
+        key="cmp_upload",
+        on_change=remember_candidate,
+    )
+    candidate = st.session_state.get(services.K_CANDIDATE)
+    if not candidate:
+        st.info(t("cmp_none"))
+        return None
+    if st.button(t("cmp_clear"), key="cmp_clear"):
+        st.session_state.pop(services.K_CANDIDATE, None)
+        st.rerun()
+    return dict(candidate)
+
+
+def sides_section(base: Any, other: Any, baseline: str, alternative: str, goal: Any) -> None:
+    """The two sides, each named, with their coverage and wards meeting the goal."""
+    col = goal.column
+    a, b = base.summary, other.summary
+    left, right = st.columns(2, gap="medium")
+    with left, st.container(border=True):
+        st.markdown(f"**{t('cmp_baseline')}:** {baseline}")
+        c1, c2 = st.columns(2)
+        c1.metric(t(f"m_{'pop' if goal.metric == 'population' else 'area'}"), fmt.pct(a.get(col)))
+        c2.metric(
+            t("m_wards"),
+            t("n_of_m", n=fmt.count(a["wards_meeting_goal"]), m=fmt.count(a["n_wards"])),
+        )
+    with right, st.container(border=True):
+        st.markdown(f"**{t('cmp_alternative')}:** {alternative}")
+        c1, c2 = st.columns(2)
+        change = (
+            other.summary[col] - base.summary[col]
+            if a.get(col) is not None and b.get(col) is not None
+            else None
+        )
+        c1.metric(
+            t(f"m_{'pop' if goal.metric == 'population' else 'area'}"),
+            fmt.pct(b.get(col)),
+            delta=fmt.points(change, 2) if change is not None else None,
+        )
+        delta_wards = int(b["wards_meeting_goal"]) - int(a["wards_meeting_goal"])
+        c2.metric(
+            t("m_wards"),
+            t("n_of_m", n=fmt.count(b["wards_meeting_goal"]), m=fmt.count(b["n_wards"])),
+            delta=fmt.count(delta_wards) if delta_wards else None,
+        )
+    st.caption(t("cmp_goal", goal=services.goal_text(goal)))
+
+
+def change_table(base: Any, other: Any, goal: Any) -> None:
+    """Per ward: the baseline, the alternative and the change [percentage points]."""
+    st.subheader(t("cmp_table"))
+    change = services.ward_change(base, other)
+    col = goal.column
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_ward"): change["name"].astype(str),
+                t("col_before"): [fmt.pct(x) for x in change[f"{col}_base"]],
+                t("col_after"): [fmt.pct(x) for x in change[f"{col}_other"]],
+                t("col_change"): [fmt.points(x, 2) for x in change["change"]],
+                t("col_meets_after"): [t("yes") if m else t("no") for m in change["meets_goal"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        height=400,
+        column_config={t("col_ward"): st.column_config.TextColumn(pinned=True)},
+    )
+
+
+st.title(t("compare_title"))
+st.markdown(t("compare_intro"))
+goal = services.current_goal()
+inputs = services.current_inputs()
+candidate = alternative_section()
+if candidate is None:
     st.stop()
 
-st.caption(t("cmp_candidate", label=candidate.get("label", "")))
-if st.button(t("cmp_clear"), key="cmp_clear"):
-    st.session_state.pop(services.K_CANDIDATE, None)
-    st.rerun()
-
-with st.spinner(t("computing")):
-    base = services.guarded(services.judged, sites, wards, raster, settings, goal)
-    cand_sites = candidate.get("sites")
-    if isinstance(cand_sites, services.InputFile):
-        other = services.guarded(
-            services.candidate_audit, cand_sites, wards, raster, settings, goal
-        )
-    else:
-        other = services.guarded(
-            services.candidate_frame_audit,
-            str(candidate.get("key", "")),
-            cand_sites,
-            wards,
-            raster,
-            settings,
-            goal,
-        )
+with st.spinner(t("computing"), show_time=True):
+    base = services.guarded(services.judged, *inputs, goal)
+    other = services.alternative_audit(candidate, inputs, goal)
 if base is None or other is None:
     st.stop()
-
-if base.summary.get("synthetic") or other.summary.get("synthetic"):
+if services.is_synthetic(base) or services.is_synthetic(other):
     st.warning(t("synthetic_banner"), icon="⚠️")
 
-col = goal.column
-c1, c2, c3 = st.columns(3)
-c1.metric(t("cmp_baseline"), pct(base.summary.get(col)))
-c2.metric(
-    t("cmp_alternative"),
-    pct(other.summary.get(col)),
-    delta=f"{other.summary[col] - base.summary[col]:+.2f} points"
-    if base.summary.get(col) is not None and other.summary.get(col) is not None
-    else None,
-)
-c3.metric(
-    t("m_wards"),
-    f"{other.summary['wards_meeting_goal']} / {other.summary['n_wards']}",
-    delta=other.summary["wards_meeting_goal"] - base.summary["wards_meeting_goal"],
-)
-
-cmap = services.guarded(services.compare_map, base, other)
-if cmap is not None:
-    services.show_map(cmap, key="cmp_map", height=520, returned_objects=[])
-
-st.subheader(t("cmp_table"))
-change = services.ward_change(base, other)
-st.dataframe(
-    pd.DataFrame(
-        {
-            t("col_ward"): change["name"].astype(str),
-            t("col_before"): change[f"{col}_base"].round(2),
-            t("col_after"): change[f"{col}_other"].round(2),
-            t("col_change"): change["change"].round(2),
-        }
-    ),
-    hide_index=True,
-    width="stretch",
-    height=400,
-)
+baseline = services.side_label(services.data_label(inputs[0]), base)
+alternative = services.side_label(str(candidate.get("label", "")), other)
+sides_section(base, other, baseline, alternative, goal)
+services.guarded(services.show_compare_map, base, other, str(candidate.get("key", "")))
+st.caption(t("cmp_map_help"))
+change_table(base, other, goal)

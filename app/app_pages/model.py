@@ -1,89 +1,126 @@
-"""Model: how coverage is estimated, each setting explained in plain words."""
+"""Model: how coverage is estimated, each setting explained in plain words.
+
+Sections, in order: the model picker, its settings (bounds and defaults from
+``phusong.options``), the filters (operators, radio technologies), the table
+of models. A new section (e.g. a measurements upload) is one more function
+added to the list at the bottom.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import services
 import streamlit as st
 from strings import t
 
+from phusong.options import AUDIT
+
+
+def model_picker(current: services.Settings) -> str:
+    """The coverage model (the library's registry), described in words."""
+    choices = services.model_choices()
+    models = list(choices)
+    model = st.selectbox(
+        t("model_pick"),
+        models,
+        index=models.index(current.model) if current.model in models else 0,
+        format_func={m: f"{m} — {services.model_description(m)}" for m in models}.__getitem__,
+        key="model_w_model",
+        help=t("model_help"),
+    )
+    if model in services.VECTOR_MODELS:
+        st.info(t("vector_note"), icon="ℹ️")
+    else:
+        st.info(t("grid_note"), icon="⏱️")
+    return str(model)
+
+
+def model_settings(current: services.Settings, vector: bool) -> tuple[float, float]:
+    """Threshold [dBm] and grid resolution [m] (path-loss models only)."""
+    c1, c2 = st.columns(2)
+    thr, res = AUDIT["threshold_dbm"], AUDIT["resolution_m"]
+    thr_low, thr_high = float(thr.low or -160.0), float(thr.high or -30.0)
+    res_high = float(res.high or 5000.0)
+    threshold = c1.number_input(
+        t("threshold"),
+        min_value=thr_low,
+        max_value=thr_high,
+        value=float(current.threshold_dbm),
+        step=1.0,
+        key="model_w_threshold",
+        help=t("threshold_help"),
+        disabled=vector,
+    )
+    resolution = c2.number_input(
+        t("resolution"),
+        min_value=5.0,
+        max_value=res_high,
+        value=float(current.resolution_m),
+        step=5.0,
+        key="model_w_resolution",
+        help=t("resolution_help"),
+        disabled=vector,
+    )
+    return float(threshold), float(resolution)
+
+
+def filters(current: services.Settings) -> tuple[Any, Any]:
+    """Operators and radio technologies kept."""
+    present = (
+        services.guarded(
+            services.operators_present, services.current_sites(), services.current_wards()
+        )
+        or []
+    )
+    operators = st.multiselect(
+        t("operators"),
+        present,
+        default=[o for o in (current.operators or ()) if o in present],
+        key="model_w_operators",
+        help=t("operators_help"),
+    )
+    radio = st.multiselect(
+        t("radio"),
+        list(services.RADIOS),
+        default=list(current.radio or ()),
+        key="model_w_radio",
+        help=t("radio_help"),
+    )
+    return operators, radio
+
+
+def models_table() -> None:
+    """Every model the library offers, in words."""
+    st.subheader(t("models_table"))
+    models = list(services.model_choices())
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_model"): models,
+                t("col_model_what"): [services.model_description(m) for m in models],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
 st.title(t("model_title"))
 st.markdown(t("model_intro"))
-
 current = services.current_settings()
-choices = services.model_choices()
-models = list(choices)
-
-model = st.selectbox(
-    t("model_pick"),
-    models,
-    index=models.index(current.model) if current.model in models else 0,
-    format_func=lambda m: f"{m} — {choices[m]}",
-    key="model_w_model",
-    help=t("model_help"),
-)
-st.caption(t("model_desc", desc=choices[model]))
-vector = model in services.VECTOR_MODELS
-if vector:
-    st.info(t("vector_note"))
-else:
-    st.info(t("grid_note"), icon="⏱️")
-
-c1, c2 = st.columns(2)
-threshold = c1.number_input(
-    t("threshold"),
-    min_value=-140.0,
-    max_value=-60.0,
-    value=float(current.threshold_dbm),
-    step=1.0,
-    key="model_w_threshold",
-    help=t("threshold_help"),
-    disabled=vector,
-)
-resolution = c2.number_input(
-    t("resolution"),
-    min_value=5.0,
-    max_value=1000.0,
-    value=float(current.resolution_m),
-    step=5.0,
-    key="model_w_resolution",
-    help=t("resolution_help"),
-    disabled=vector,
-)
-
-present = (
-    services.guarded(services.operators_present, services.current_sites(), services.current_wards())
-    or []
-)
-operators = st.multiselect(
-    t("operators"),
-    present,
-    default=[o for o in (current.operators or ()) if o in present],
-    key="model_w_operators",
-    help=t("operators_help"),
-)
-radio = st.multiselect(
-    t("radio"),
-    list(services.RADIOS),
-    default=list(current.radio or ()),
-    key="model_w_radio",
-    help=t("radio_help"),
-)
-
+model = model_picker(current)
+threshold, resolution = model_settings(current, model in services.VECTOR_MODELS)
+operators, radio = filters(current)
 services.set_settings(
     services.Settings(
         model=model,
-        threshold_dbm=float(threshold),
-        resolution_m=float(resolution),
+        threshold_dbm=threshold,
+        resolution_m=resolution,
         operators=tuple(operators) or None,
         radio=tuple(radio) or None,
     )
 )
-st.caption(t("sidebar_model", label=services.settings_label(services.current_settings())))
-
-st.subheader(t("models_table"))
-st.dataframe(
-    pd.DataFrame({"model": models, "what it does": [choices[m] for m in models]}),
-    hide_index=True,
-    width="stretch",
-)
+st.caption(t("sidebar_model", label=services.model_label(services.current_settings())))
+models_table()
