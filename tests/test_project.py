@@ -50,3 +50,19 @@ def test_readme_names_the_two_commands():
     assert "./dev app" in readme and "./dev test" in readme
     assert "OpenStreetMap contributors" in readme
     assert "./dev test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_subpackage_is_installed():
+    """pyproject's explicit package list names every subpackage (a wheel would miss it otherwise)."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    src = ROOT / "coverage"
+    found = {
+        ".".join(p.parent.relative_to(src).parts)
+        for p in (src / "phusong").rglob("__init__.py")
+        if "__pycache__" not in p.parts
+    }
+    assert found <= listed, sorted(found - listed)
