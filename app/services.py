@@ -121,6 +121,8 @@ class Settings:
     resolution_m: float = AuditParams.resolution_m
     operators: tuple[str, ...] | None = None
     radio: tuple[str, ...] | None = ("NR",)
+    #: ``calibration.json`` text applied to the path-loss model (Model page), or ``None``.
+    calibration: str | None = None
 
     @property
     def is_vector(self) -> bool:
@@ -136,6 +138,7 @@ class Settings:
             "operators": self.operators,
             "radio": self.radio,
             "population_raster": raster.path() if raster is not None else None,
+            "calibration": self.calibration.encode() if self.calibration else None,
         }
 
 
@@ -206,6 +209,34 @@ def sample_sites_path() -> Path:
     from phusong.io.sites import sample_sites_path as _sample
 
     return Path(_sample("sheet"))
+
+
+def sample_measurements() -> InputFile:
+    """The shipped SYNTHETIC drive test (made from the model with a known error)."""
+    from phusong.io.shipped import data_path
+
+    path = Path(data_path("sample")) / "hanoi_drive_test_SYNTHETIC.csv"
+    return InputFile.from_bytes(path.name, path.read_bytes())
+
+
+@st.cache_resource(max_entries=4, show_spinner=False, hash_funcs=HASH_FUNCS)
+def calibration(
+    sites: InputFile | None,
+    wards: InputFile | None,
+    measurements: InputFile,
+    model: str,
+    language: str,
+) -> Any:
+    """Fit the model to the measurements (:func:`phusong.calibration.view.calibration_view`), cached."""
+    from phusong.calibration.view import calibration_view
+
+    return calibration_view(
+        sites.open() if sites is not None else sample_sites_path(),
+        measurements.open(),
+        wards.open() if wards is not None else None,
+        model=model,
+        lang=language,
+    )
 
 
 def current_sites() -> InputFile | None:
@@ -469,6 +500,41 @@ def shipped_or_compute(what: str, settings: Settings, compute: Callable[[], Any]
     value = compute()
     diskcache.save(key, value)
     return value
+
+
+@st.cache_resource(max_entries=4, show_spinner=False, hash_funcs=HASH_FUNCS)
+def progress_run(
+    sites: InputFile | None,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+) -> Any:
+    """``run_progress`` (every quarter's end since the first on-air date, as of today), cached.
+
+    Same model and settings as the audit; judged against the city's dated
+    targets (:data:`DEFAULT_GOAL`: 99 % of the population by 2030). The shipped
+    data's run is also kept on disk (:func:`shipped_or_compute`).
+    """
+    from phusong.progress.run import run_progress
+
+    def compute() -> Any:
+        return run_progress(
+            sites.open() if sites is not None else sample_sites_path(),
+            wards.open() if wards is not None else None,
+            **settings.audit_kwargs(raster),
+            goal=DEFAULT_GOAL,
+        )
+
+    if sites is None and wards is None and raster is None:
+        return shipped_or_compute("progress", settings, compute)
+    return compute()
+
+
+def progress_view(run: Any, language: str) -> dict[str, Any]:
+    """What the Progress panel shows (:func:`phusong.output.progress_report.progress_overview`)."""
+    from phusong.output.progress_report import progress_overview
+
+    return progress_overview(run, language)
 
 
 def with_goal(result: AuditResult, goal: Goal) -> AuditResult:

@@ -154,6 +154,36 @@ EN: dict[str, str] = {
     "ward_table": "Every ward",
     "ward_table_help": "Wards holding the city back most come first.",
     "distribution": "How many wards at each coverage level",
+    "cal_title": "Calibrate the model with measured signal",
+    "cal_intro": "Upload a drive test or a crowdsourced export (latitude, longitude, SS-RSRP or "
+    "RSRP in dBm; operator, cell and channel if the file has them). The model is fitted to it "
+    "per operator, band and scenario, and the error before and after is measured on points "
+    "held out of the fit.",
+    "cal_needs_pathloss": "Calibration tunes a path-loss model; the quick footprint models "
+    "(disc, sector) have nothing to tune. Choose a path-loss model above to calibrate.",
+    "cal_upload": "Measurements (CSV, XLSX, GeoJSON, GeoPackage, Parquet)",
+    "cal_upload_help": "G-NetTrack-style logs, Network Survey, CellMapper and Vietnamese headers "
+    "are recognised; rows that cannot be used are listed with the reason.",
+    "cal_use_sample": "Use the SYNTHETIC sample drive test",
+    "cal_file": "Measurements: {name}",
+    "cal_distance": "Error against distance from the serving site, before and after",
+    "cal_map": "Where the model is too high or too low",
+    "cal_download": "Download calibration.json",
+    "cal_apply": "Apply this calibration to the audit",
+    "cal_apply_help": "Every page then uses the calibrated model; the model label says which "
+    "calibration is applied.",
+    "progress_title": "Progress over time: on track for 2030?",
+    "progress_help": "The network audited at the end of every quarter since its first site went on "
+    "air (each site's on-air date), the pace of the last year against the pace the city's "
+    "targets need, with the same model and settings as above.",
+    "progress_run": "Show progress over time",
+    "progress_synthetic": "The on-air dates of the SYNTHETIC sample are made up like its sites.",
+    "progress_series_now": "People with 5G",
+    "progress_series_needed": "Needed to reach the target on time",
+    "progress_series_pace": "At this year's pace",
+    "progress_series_target": "Target",
+    "progress_date": "Date",
+    "progress_goals": "The city's dated targets",
     "col_rank": "Rank",
     "col_rank_help": "1 = closing this ward's gap adds most to the city's figure.",
     "col_ward": "Ward / commune",
@@ -559,6 +589,37 @@ VI: dict[str, str] = {
     "ward_table": "Tất cả phường, xã",
     "ward_table_help": "Phường, xã kéo tỷ lệ chung của thành phố xuống nhiều nhất đứng đầu.",
     "distribution": "Số phường, xã theo mức phủ sóng",
+    "cal_title": "Hiệu chỉnh mô hình bằng số đo thực tế",
+    "cal_intro": "Tải lên kết quả đo kiểm (drive test) hoặc dữ liệu đo từ người dùng (vĩ độ, "
+    "kinh độ, SS-RSRP hoặc RSRP tính bằng dBm; nhà mạng, cell và kênh tần số nếu có). Mô hình "
+    "được hiệu chỉnh theo từng nhà mạng, băng tần và loại khu vực; sai số trước và sau hiệu "
+    "chỉnh được đo trên những điểm không dùng để hiệu chỉnh.",
+    "cal_needs_pathloss": "Hiệu chỉnh chỉ áp dụng cho mô hình suy hao đường truyền; các mô hình "
+    "ước tính nhanh theo vùng phủ (hình tròn, hình quạt) không có gì để hiệu chỉnh. Hãy chọn "
+    "một mô hình suy hao ở trên.",
+    "cal_upload": "Số đo (CSV, XLSX, GeoJSON, GeoPackage, Parquet)",
+    "cal_upload_help": "Nhận được tệp theo kiểu G-NetTrack, Network Survey, CellMapper và tên "
+    "cột tiếng Việt; các dòng không dùng được sẽ được liệt kê kèm lý do.",
+    "cal_use_sample": "Dùng bộ số đo mẫu GIẢ LẬP",
+    "cal_file": "Số đo: {name}",
+    "cal_distance": "Sai số theo khoảng cách tới trạm phục vụ, trước và sau hiệu chỉnh",
+    "cal_map": "Nơi mô hình tính cao hơn hoặc thấp hơn số đo",
+    "cal_download": "Tải calibration.json",
+    "cal_apply": "Dùng kết quả hiệu chỉnh này cho việc đánh giá",
+    "cal_apply_help": "Mọi trang sẽ dùng mô hình đã hiệu chỉnh; nhãn mô hình ghi rõ kết quả "
+    "hiệu chỉnh nào đang được dùng.",
+    "progress_title": "Tiến độ theo thời gian: có kịp mục tiêu năm 2030 không?",
+    "progress_help": "Mạng lưới được đánh giá vào cuối mỗi quý, kể từ khi trạm đầu tiên phát sóng "
+    "(theo ngày phát sóng của từng trạm); so sánh tốc độ tăng trong năm qua với tốc độ cần có để "
+    "đạt các mục tiêu của thành phố, dùng cùng mô hình và thiết lập như ở trên.",
+    "progress_run": "Xem tiến độ theo thời gian",
+    "progress_synthetic": "Ngày phát sóng của mạng mẫu GIẢ LẬP cũng là tự tạo, như các trạm của nó.",
+    "progress_series_now": "Dân số có sóng 5G",
+    "progress_series_needed": "Mức cần có để đạt mục tiêu đúng hạn",
+    "progress_series_pace": "Nếu giữ tốc độ năm nay",
+    "progress_series_target": "Mục tiêu",
+    "progress_date": "Thời điểm",
+    "progress_goals": "Các mục tiêu có thời hạn của thành phố",
     "col_rank": "Hạng",
     "col_rank_help": "1 = lấp kín vùng lõm ở đây làm tỷ lệ chung của thành phố tăng nhiều nhất.",
     "col_ward": "Phường, xã",

@@ -453,6 +453,70 @@ def test_verdict_card(small, expected):
     assert ("Đạt:" in met) == bool(s["population_coverage_pct"] >= 50.0)
 
 
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_progress_panel_shows_the_librarys_progress(small, language):
+    """Asked for, the Progress panel shows run_progress's own lines, chart and targets."""
+    from phusong.output.progress_report import progress_overview
+    from phusong.progress.run import run_progress
+
+    at = _settle(_app(small, lang=language).run())
+    assert not at.exception, at.exception
+    headers = [h.value for h in at.subheader]
+    assert strings.t("progress_title", language) in headers
+    assert not any(strings.t("progress_goals", language) in m.value for m in at.markdown)
+    at.button(key="ov_progress_run").click().run()
+    assert not at.exception, at.exception
+    direct = progress_overview(
+        run_progress(small.open(), model="disc", goal=services.DEFAULT_GOAL), language
+    )
+    shown = [m.value for m in at.markdown]
+    for line in direct["lines"]:
+        assert line in shown, line
+    for mark, line in zip(direct["goals"]["mark"], direct["goals"]["line"], strict=True):
+        assert f"{mark} {line}" in shown
+    assert len(direct["goals"]) >= 1
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the line chart
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_model_page_calibrates_and_applies(language):
+    """The shipped drive test calibrates the model as the library does; applied, audits use it."""
+    from phusong.calibration.view import calibration_view
+    from phusong.io.sites import sample_sites_path
+
+    settings = services.Settings(model="uma", resolution_m=200.0)
+    at = _app(None, lang=language, settings=settings)
+    at.switch_page("app_pages/model.py").run()
+    assert not at.exception, at.exception
+    assert strings.t("cal_title", language) in [h.value for h in at.subheader]
+    at.button(key="model_cal_sample").click().run()
+    assert not at.exception, at.exception
+    direct = calibration_view(
+        sample_sites_path("sheet"),
+        services.sample_measurements().open(),
+        model="uma",
+        lang=language,
+    )
+    assert f"**{direct.sentence}**" in [m.value for m in at.markdown]
+    assert at.session_state[services.K_MODEL].calibration is None  # not applied until asked
+    at.toggle(key="model_w_apply_calibration").set_value(True).run()
+    assert not at.exception, at.exception
+    applied = at.session_state[services.K_MODEL]
+    assert applied.calibration == direct.calibration_json.decode("utf-8")
+    assert applied.audit_kwargs(None)["calibration"] == direct.calibration_json
+
+
+def test_footprint_models_offer_no_calibration():
+    at = _app(None, lang="vi", settings=DISC)
+    at.switch_page("app_pages/model.py").run()
+    assert not at.exception, at.exception
+    assert any(strings.t("cal_needs_pathloss", "vi") in i.value for i in at.info)
+    assert not at.get("file_uploader") or all(
+        u.key != "model_w_measurements" for u in at.get("file_uploader")
+    )
+
+
 def test_site_estimate_reads_the_curve_like_direct_plans(expected):
     """Second method: each target planned on its own gives the count read off the curve."""
     from phusong.planning import propose_sites

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import services
 import streamlit as st
-from strings import t
+from strings import lang, t
 
 from phusong.options import AUDIT
 
@@ -91,6 +91,62 @@ def filters(current: services.Settings) -> tuple[Any, Any]:
     return operators, radio
 
 
+K_MEASUREMENTS = "model_measurements"  # the measurements file chosen on this page
+
+
+def calibration_section(current: services.Settings, model: str) -> str | None:
+    """Fit the model to measured signal; return the calibration to apply (or ``None``)."""
+    st.subheader(t("cal_title"))
+    st.caption(t("cal_intro"))
+    if model in services.VECTOR_MODELS:
+        st.info(t("cal_needs_pathloss"), icon="ℹ️")
+        return None
+    upload = st.file_uploader(
+        t("cal_upload"), key="model_w_measurements", help=t("cal_upload_help")
+    )
+    if upload is not None:
+        st.session_state[K_MEASUREMENTS] = services.InputFile.from_upload(upload)
+    if st.button(t("cal_use_sample"), key="model_cal_sample"):
+        st.session_state[K_MEASUREMENTS] = services.sample_measurements()
+    measurements = st.session_state.get(K_MEASUREMENTS)
+    if measurements is None:
+        return None
+    st.caption(t("cal_file", name=measurements.name))
+    with st.spinner(t("computing"), show_time=True), services.timed("model: calibration"):
+        view = services.guarded(
+            services.calibration,
+            services.current_sites(),
+            services.current_wards(),
+            measurements,
+            model,
+            lang(),
+        )
+    if view is None:
+        return None
+    st.markdown(f"**{view.sentence}**")
+    for caveat in view.caveats:
+        st.warning(caveat, icon="⚠️")
+    st.dataframe(view.groups, hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    left.image(view.distance_png, caption=t("cal_distance"))
+    right.image(view.map_png, caption=t("cal_map"))
+    st.download_button(
+        t("cal_download"),
+        view.calibration_json,
+        file_name=("calibration_SYNTHETIC.json" if "SYNTHETIC" in measurements.name.upper()
+                   else "calibration.json"),
+        mime="application/json",
+        key="model_cal_download",
+    )  # fmt: skip
+    applied = st.toggle(
+        t("cal_apply"),
+        value=current.calibration is not None,
+        key="model_w_apply_calibration",
+        help=t("cal_apply_help"),
+    )
+    return view.calibration_json.decode("utf-8") if applied else None
+
+
 def models_table() -> None:
     """Every model the library offers, in words."""
     st.subheader(t("models_table"))
@@ -113,6 +169,7 @@ current = services.current_settings()
 model = model_picker(current)
 threshold, resolution = model_settings(current, model in services.VECTOR_MODELS)
 operators, radio = filters(current)
+calibration = calibration_section(current, model)
 services.set_settings(
     services.Settings(
         model=model,
@@ -120,6 +177,7 @@ services.set_settings(
         resolution_m=resolution,
         operators=tuple(operators) or None,
         radio=tuple(radio) or None,
+        calibration=calibration,
     )
 )
 st.caption(t("sidebar_model", label=services.model_label(services.current_settings())))

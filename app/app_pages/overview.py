@@ -338,6 +338,44 @@ def distribution(result: Any, goal: Any) -> None:
     st.vega_lite_chart(spec, width="stretch")
 
 
+K_PROGRESS = "ov_progress"  # the Progress panel was asked for in this session
+
+
+def progress_panel(inputs: tuple[Any, ...]) -> None:
+    """Coverage over time and the pace to the city's dated targets (computed when asked)."""
+    st.subheader(t("progress_title"))
+    st.caption(t("progress_help"))
+    if not st.session_state.get(K_PROGRESS):
+        if not st.button(t("progress_run"), key="ov_progress_run", icon=":material/timeline:"):
+            return
+        st.session_state[K_PROGRESS] = True
+    with st.spinner(t("computing"), show_time=True), services.timed("overview: progress"):
+        run = services.guarded(services.progress_run, *inputs)
+    if run is None:
+        return
+    view = services.progress_view(run, lang())
+    if view["synthetic"]:
+        st.caption(t("progress_synthetic"))
+    for line in view["lines"]:
+        st.markdown(line)
+    chart = view["chart"]
+    series = {
+        "population_coverage_pct": t("progress_series_now"),
+        "needed_pct": t("progress_series_needed"),
+        "pace_pct": t("progress_series_pace"),
+        "target_pct": t("progress_series_target"),
+    }
+    shown = [c for c in series if c in chart.columns]
+    st.line_chart(
+        chart.set_index("date")[shown].rename(columns=series),
+        y_label=t("col_pop_pct"),
+        x_label=t("progress_date"),
+    )
+    st.markdown(f"**{t('progress_goals')}**")
+    for mark, line in zip(view["goals"]["mark"], view["goals"]["line"], strict=True):
+        st.markdown(f"{mark} {line}")
+
+
 # --------------------------------------------------------------------------- the page
 
 K_LOWER_GOAL = "ov_lower_goal"  # the goal the sections below the first screen show
@@ -407,6 +445,8 @@ st.divider()
 with services.timed("overview: table"):
     ward_table(inputs, result, goal)
 distribution(result, goal)
+st.divider()
+progress_panel(inputs)
 
 
 @st.fragment(run_every=1.0)
