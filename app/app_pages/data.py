@@ -25,7 +25,7 @@ def failed_notice(kind: str, in_use: str) -> None:
     failed = services.failed_upload(kind)
     if not failed:
         return
-    st.error(t("upload_failed", name=failed["name"], in_use=in_use), icon="🚫")
+    st.error(t("upload_failed", name=failed["name"], in_use=in_use), icon=":material/block:")
     with st.expander(t("upload_failed_why")):
         services.show_error(failed["error"])
 
@@ -105,7 +105,7 @@ def sites_section() -> None:
     if sites is None:
         st.info(t("sites_sample_in_use"), icon="ℹ️")
         return
-    st.success(t("sites_in_use", name=sites.name), icon="✅")
+    st.success(t("sites_in_use", name=sites.name), icon=":material/check_circle:")
     if st.button(t("use_sample"), key="data_use_sample"):
         services.reset_upload("sites")
         st.rerun()
@@ -123,7 +123,10 @@ def wards_section() -> None:
         return
     table = services.guarded(services.wards_table, wards)
     if table is not None:
-        st.success(t("wards_loaded", n=fmt.count(len(table)), name=wards.name), icon="✅")
+        st.success(
+            t("wards_loaded", n=fmt.count(len(table)), name=wards.name),
+            icon=":material/check_circle:",
+        )
     if st.button(t("use_default_wards"), key="data_default_wards"):
         services.reset_upload("wards")
         st.rerun()
@@ -138,7 +141,7 @@ def raster_section() -> None:
     if raster is None:
         st.caption(t("raster_none"))
         return
-    st.success(t("raster_loaded", name=raster.name), icon="✅")
+    st.success(t("raster_loaded", name=raster.name), icon=":material/check_circle:")
     if st.button(t("drop_raster"), key="data_drop_raster"):
         services.reset_upload("raster")
         st.rerun()

@@ -33,7 +33,7 @@ def model_picker(current: services.Settings) -> str:
     if model in services.VECTOR_MODELS:
         st.info(t("vector_note"), icon="ℹ️")
     else:
-        st.info(t("grid_note"), icon="⏱️")
+        st.info(t("grid_note"), icon=":material/timer:")
     return str(model)
 
 
