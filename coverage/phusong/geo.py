@@ -33,8 +33,10 @@ def equal_area_crs(frame: gpd.GeoSeries | gpd.GeoDataFrame) -> CRS:
         (rounded to 0.01° so that equal inputs give equal CRSs).
     """
     minx, miny, maxx, maxy = frame.to_crs(WGS84).total_bounds
-    lon0 = round(float((minx + maxx) / 2), 2)
-    lat0 = round(float((miny + maxy) / 2), 2)
+    # clamped to the valid ranges: coordinates beyond them (a file in the wrong CRS) are
+    # reported by the readers; the projection itself must still be constructible
+    lon0 = round(min(max(float((minx + maxx) / 2), -180.0), 180.0), 2)
+    lat0 = round(min(max(float((miny + maxy) / 2), -90.0), 90.0), 2)
     return CRS.from_proj4(
         f"+proj=laea +lat_0={lat0} +lon_0={lon0} +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
     )

@@ -409,6 +409,16 @@ def _canonical(
         if c != out.geometry.name and c not in used and c not in canonical.columns:
             canonical[c] = out[c].to_numpy()
     canonical.attrs["source"] = source
+    x0, y0, x1, y1 = canonical.total_bounds
+    if not (
+        np.isfinite([x0, y0, x1, y1]).all() and -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
+    ):
+        raise DataError(
+            "the ward boundaries lie outside the Earth's longitudes and latitudes once read in "
+            "their coordinate reference system; the file's CRS is probably wrong: save it with "
+            "the right one, or name it with the crs option.",
+            file=source,
+        )
     canonical.attrs["topology"] = ward_topology(canonical)
     topo = canonical.attrs["topology"]
     if topo["overlap_km2"] > 0.01 * topo["area_km2"] or topo["gap_km2"] > 0.01 * topo["area_km2"]:
