@@ -37,8 +37,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import shapely
 
 from phusong import operators as ops
@@ -54,6 +52,7 @@ from phusong.io.files import (
     safe_zip_members,
 )
 from phusong.io.shipped import data_path
+from phusong.io.text_tables import decode_text_table, read_delimited, sniff_delimiter
 from phusong.io.validation import (
     CANDIDATES,
     MAX_DISTANCE_KM,
@@ -69,6 +68,7 @@ from phusong.io.validation.operators import check_network
 from phusong.io.validation.radio import check_radio, select_radios
 from phusong.io.validation.rows import RowState
 from phusong.io.validation.values import as_text, parse_numbers, string_array
+from phusong.io.workbooks import unique_names
 from phusong.schema import WGS84
 
 log = logging.getLogger(__name__)
@@ -160,8 +160,6 @@ EARFCN_BANDS: dict[str, tuple[float, int, int, int]] = {
     "B40": (2300.0, 38650, 38650, 39649),
     "B41": (2496.0, 39650, 39650, 41589),
 }
-
-_DELIMITERS = (",", ";", "\t", "|")
 
 
 def sample_measurements_path() -> Any:
@@ -399,7 +397,7 @@ def _read_excel(raw: RawInput) -> ParsedTable:
             cols = map_measurement_columns(header)
             if "lat" in cols and "lon" in cols:
                 frame = grid.iloc[i + 1 :].copy()
-                frame.columns = _unique(header)
+                frame.columns = unique_names(header)
                 rows = np.asarray(frame.index, dtype=np.int64) + 1
                 blank = frame.isna().all(axis=1).to_numpy()
                 frame = frame.loc[~blank].reset_index(drop=True)
@@ -416,39 +414,6 @@ def _read_excel(raw: RawInput) -> ParsedTable:
 
 
 # --------------------------------------------------------------------------- text
-
-
-def _decode(raw: RawInput) -> tuple[bytes, list[str]]:
-    """UTF-8 bytes of a text table (BOM removed); DataError when it is not text."""
-    data, notes = raw.data, []
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            data = data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DataError(f"the file claims UTF-16 but is not ({exc}).", file=raw.name) from exc
-        notes.append("file read as UTF-16.")
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
-    sample = data[:65536]
-    control = np.frombuffer(sample, dtype=np.uint8)
-    bad = (control < 32) & (control != 9) & (control != 10) & (control != 13)
-    if b"\x00" in sample or (control.size and bad.mean() > 0.01):
-        raise DataError(
-            "this is not a table (binary content); give a CSV, XLSX, GeoJSON, GeoPackage or "
-            "Parquet file.",
-            file=raw.name,
-        )
-    if sample.lstrip().lower().startswith((b"<!doctype", b"<html", b"<?xml", b"<")):
-        raise DataError(
-            "this looks like a web page or XML (KML?), not a table; export the log as CSV.",
-            file=raw.name,
-        )
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        data = data.decode("cp1258", errors="replace").encode("utf-8")
-        notes.append("file is not UTF-8: read as Windows-1258 (Vietnamese).")
-    return data, notes
 
 
 def _skip_comments(data: bytes) -> tuple[bytes, int, bool]:
@@ -470,51 +435,16 @@ def _skip_comments(data: bytes) -> tuple[bytes, int, bool]:
     return data[pos:], dropped, synthetic
 
 
-def _sniff(lines: list[str]) -> str:
-    """Delimiter whose count is the same on the header and most lines."""
-    best, best_score = ",", (-1.0, 0)
-    for rank, d in enumerate(_DELIMITERS):
-        counts = [line.count(d) for line in lines]
-        if not counts or counts[0] == 0:
-            continue
-        score = (sum(c == counts[0] for c in counts) / len(counts), -rank)
-        if score > best_score:
-            best, best_score = d, score
-    return best
-
-
-def _unique(names: Iterable[str]) -> list[str]:
-    """Column names made unique (``name``, ``name.1``, …)."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        name = name or "column"
-        seen[name] = seen.get(name, -1) + 1
-        out.append(name if seen[name] == 0 else f"{name}.{seen[name]}")
-    return out
-
-
-def _line_rows(data: bytes, offset: int) -> np.ndarray:
-    """1-based line numbers of the non-blank lines of ``data`` (after ``offset`` lines)."""
-    arr = np.frombuffer(data, dtype=np.uint8)
-    nl = np.flatnonzero(arr == 10)
-    starts = np.concatenate(([0], nl + 1))
-    ends = np.concatenate((nl, [len(arr)]))
-    length = ends - starts
-    only_cr = (length == 1) & (arr[np.minimum(starts, max(len(arr) - 1, 0))] == 13)
-    return np.flatnonzero((length > 0) & ~only_cr).astype(np.int64) + 1 + offset
-
-
 def _read_text(raw: RawInput) -> ParsedTable:
     """Parse a delimited text table: header row, then one measurement per line."""
-    decoded, notes = _decode(raw)
+    decoded, notes = decode_text_table(raw)
     data, skipped, synthetic = _skip_comments(decoded)
     lines = [ln for ln in data[:65536].decode("utf-8", errors="ignore").splitlines()[:50] if ln]
     if len(data) > 65536 and len(lines) > 1:
         lines = lines[:-1]
     if not lines:
         raise DataError("the file has no header row and no data.", file=raw.name)
-    delim = _sniff(lines)
+    delim = sniff_delimiter(lines)
     header = [h.strip() for h in next(csv.reader([lines[0]], delimiter=delim))]
     if len(header) < 2:
         raise DataError(
@@ -524,46 +454,11 @@ def _read_text(raw: RawInput) -> ParsedTable:
         )
     if skipped:
         notes.append(f"{skipped} comment line(s) before the header skipped.")
-    names = _unique(header)
-    frame = _csv_arrow(data, delim, names)
-    rows = _line_rows(data, skipped)[1:] if frame is not None else None
-    if frame is None or rows is None or len(rows) != len(frame):
-        frame, rows = _csv_python(data, delim, names, skipped)
+    names = unique_names(header)
+    arrow = read_delimited(data, delim, names, header=True, shown=raw.name, line_offset=skipped)
+    frame, rows = arrow if arrow is not None else _csv_python(data, delim, names, skipped)
     synthetic |= "SYNTHETIC" in raw.name.upper()
     return ParsedTable(raw.name, frame, rows, notes, None, synthetic)
-
-
-def _csv_arrow(data: bytes, delim: str, names: list[str]) -> pd.DataFrame | None:
-    """Parse with pyarrow (typed, multi-threaded); ``None`` when it cannot map rows to lines."""
-    bad: list[Any] = []
-
-    def handler(row: Any) -> str:
-        bad.append(row)
-        return "skip"
-
-    def read(types: dict[str, Any] | None) -> pa.Table:
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delim, invalid_row_handler=handler, newlines_in_values=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True
-            ),
-        )
-
-    try:
-        try:
-            table = read(None)
-        except pa.ArrowInvalid:
-            bad.clear()
-            table = read(dict.fromkeys(names, pa.string()))
-    except (pa.ArrowInvalid, pa.ArrowException):
-        return None
-    if bad:
-        return None
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
 def _csv_python(

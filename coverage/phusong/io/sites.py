@@ -22,15 +22,12 @@ import csv
 import io
 import logging
 import tempfile
-import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyogrio
 import shapely
 
@@ -47,6 +44,7 @@ from phusong.io.files import (
     safe_zip_members,
 )
 from phusong.io.shipped import data_path
+from phusong.io.text_tables import decode_text_table, read_delimited, sniff_delimiter
 from phusong.io.validation import (
     KNOWN_NAMES,
     MAX_DISTANCE_KM,
@@ -73,7 +71,6 @@ SAMPLE_FILES = {
 
 _VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".geoparquet")
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
-_DELIMITERS = (",", ";", "\t", "|")
 
 
 def sample_sites_path(kind: Literal["sheet", "opencellid"] = "sheet") -> Path:
@@ -464,102 +461,6 @@ def _read_excel(raw: RawInput) -> _Parsed:
 # --------------------------------------------------------------------------- CSV
 
 
-def _decode(raw: RawInput) -> tuple[bytes, list[str]]:
-    """UTF-8 bytes of a text table (BOM removed), or DataError when it is not text."""
-    data = raw.data
-    notes: list[str] = []
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            data = data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DataError(f"the file claims UTF-16 but is not ({exc}).", file=raw.name) from exc
-        notes.append("file read as UTF-16.")
-    elif (encoding := utf16_without_bom(data[:65536])) is not None:
-        try:
-            data = data.decode(encoding).encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                f"the file looks like UTF-16 without a byte-order mark but is not ({exc}); "
-                "save it as UTF-8.",
-                file=raw.name,
-            ) from exc
-        notes.append(f"file read as UTF-16 ({encoding[-2:].upper()}, no byte-order mark).")
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
-    sample = data[:65536]
-    if b"\x00" in sample or _control_fraction(sample) > 0.01:
-        raise DataError(
-            "this is not a table (binary content). Give a CSV, XLSX, GeoJSON, GeoPackage, "
-            "GeoParquet or zipped Shapefile.",
-            file=raw.name,
-        )
-    stripped = sample.lstrip().lower()
-    if stripped.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<")):
-        raise DataError(
-            "this looks like a web page or XML, not a table (a download that returned an HTML "
-            "page?). Download the raw CSV file.",
-            file=raw.name,
-        )
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
-        data = text.encode("utf-8")
-        notes.append(
-            "file is not UTF-8: read as Windows-1258 (Vietnamese); save as UTF-8 to be sure."
-        )
-    return data, notes
-
-
-def utf16_without_bom(sample: bytes) -> str | None:
-    """``"utf-16-le"`` / ``"utf-16-be"`` for UTF-16 text without a byte-order mark, else ``None``.
-
-    Text in a Latin script written as UTF-16 has a zero byte in every other
-    position (the high byte of each ASCII character); Vietnamese letters
-    outside ASCII keep most of them. Half or more zero bytes on one side and
-    almost none on the other is taken as UTF-16.
-    """
-    n = len(sample) // 2 * 2
-    if n < 8:
-        return None
-    arr = np.frombuffer(sample[:n], dtype=np.uint8).reshape(-1, 2)
-    zero_even, zero_odd = (arr[:, 0] == 0).mean(), (arr[:, 1] == 0).mean()
-    if zero_odd > 0.5 and zero_even < 0.05:
-        return "utf-16-le"
-    if zero_even > 0.5 and zero_odd < 0.05:
-        return "utf-16-be"
-    return None
-
-
-def _control_fraction(sample: bytes) -> float:
-    if not sample:
-        return 0.0
-    arr = np.frombuffer(sample, dtype=np.uint8)
-    ctrl = (arr < 32) & (arr != 9) & (arr != 10) & (arr != 13)
-    return float(ctrl.mean())
-
-
-def _sniff(lines: list[str]) -> str:
-    """Choose the delimiter whose count is the same on the header and most lines."""
-    best, best_score = ",", (-1.0, 0)
-    for rank, d in enumerate(_DELIMITERS):
-        counts = [_count_outside_quotes(line, d) for line in lines]
-        if not counts or counts[0] == 0:
-            continue
-        agree = sum(c == counts[0] for c in counts) / len(counts)
-        score = (agree, -rank if d != "," else 1)
-        if score > best_score:
-            best, best_score = d, score
-    return best
-
-
-def _count_outside_quotes(line: str, d: str) -> int:
-    if '"' not in line:
-        return line.count(d)
-    parts = line.split('"')
-    return sum(p.count(d) for p in parts[::2])
-
-
 def _looks_like_header(fields: list[str]) -> bool:
     normed = [_norm(f) for f in fields]
     if any(n in KNOWN_NAMES for n in normed):
@@ -575,14 +476,14 @@ def _looks_like_header(fields: list[str]) -> bool:
 
 
 def _read_csv(raw: RawInput) -> _Parsed:
-    data, notes = _decode(raw)
+    data, notes = decode_text_table(raw)
     text_head = data[:65536].decode("utf-8", errors="ignore")
     lines = [ln for ln in text_head.splitlines()[:50] if ln.strip()]
     if len(data) > 65536 and len(lines) > 1:
         lines = lines[:-1]  # the last line of the sample may be cut
     if not lines:
         raise DataError("the file is empty.", file=raw.name)
-    delim = _sniff(lines)
+    delim = sniff_delimiter(lines)
     first = next(csv.reader([lines[0]], delimiter=delim))
     if _looks_like_header(first):
         header = [f.strip() for f in first]
@@ -606,71 +507,13 @@ def _read_csv(raw: RawInput) -> _Parsed:
     if delim != ",":
         notes.append(f"columns separated by {'tab' if delim == chr(9) else repr(delim)}.")
     names = unique_names(header)
-    parsed = _read_csv_arrow(data, delim, names, has_header, raw.name)
-    if parsed is None:
+    arrow = read_delimited(data, delim, names, header=has_header, shown=raw.name)
+    if arrow is not None:
+        parsed = _Parsed(arrow[0], arrow[1], name=raw.name)
+    else:
         parsed = _read_csv_python(data, delim, names, has_header, raw.name)
     parsed.notes[:0] = notes
     return parsed
-
-
-def _line_rows(data: bytes) -> np.ndarray:
-    """1-based numbers of the non-blank physical lines (vectorised)."""
-    arr = np.frombuffer(data, dtype=np.uint8)
-    nl = np.flatnonzero(arr == 10)
-    starts = np.concatenate(([0], nl + 1))
-    ends = np.concatenate((nl, [len(arr)]))
-    length = ends - starts
-    # a line holding only '\r' counts as blank
-    only_cr = (length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13)
-    nonblank = (length > 0) & ~only_cr
-    return np.flatnonzero(nonblank).astype(np.int64) + 1
-
-
-def _read_csv_arrow(
-    data: bytes, delim: str, names: list[str], has_header: bool, shown: str
-) -> _Parsed | None:
-    invalid: list[Any] = []
-
-    def handler(row: Any) -> str:
-        invalid.append(row)
-        return "skip"
-
-    def read(types: dict[str, Any] | None) -> pa.Table:
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1 if has_header else 0, block_size=1 << 24
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delim, invalid_row_handler=handler, newlines_in_values=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True
-            ),
-        )
-
-    try:
-        try:
-            table = read(None)
-        except pa.ArrowInvalid:  # a type inferred from the first block fails later
-            invalid.clear()
-            table = read({n: pa.string() for n in names})
-    except (pa.ArrowInvalid, pa.ArrowException) as exc:
-        log.debug("pyarrow could not parse %s (%s); falling back to csv", shown, exc)
-        return None
-    if invalid:
-        return None
-    line_rows = _line_rows(data)
-    if has_header:
-        line_rows = line_rows[1:]
-    if len(line_rows) != table.num_rows:  # quoted line breaks: rows are not lines
-        return None
-    frame = table.to_pandas(
-        types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get,
-        split_blocks=True,
-        self_destruct=True,
-    )
-    return _Parsed(frame, line_rows, name=shown)
 
 
 def _read_csv_python(
