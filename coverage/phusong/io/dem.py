@@ -23,7 +23,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -35,6 +35,7 @@ from pyproj import CRS, Transformer
 
 from phusong.errors import DataError, Problem
 from phusong.io.files import input_record
+from phusong.io.rasters import GridLike
 from phusong.io.shipped import data_path
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,6 @@ __all__ = [
     "SHIPPED_DEM_FILES",
     "DemOnGrid",
     "DemRaster",
-    "GridLike",
     "heights_on_grid",
     "open_dem",
     "read_dem",
@@ -78,30 +78,6 @@ _ROWS_PER_BLOCK = 512
 
 #: What :func:`read_dem` accepts: ``None`` (the shipped tile), a path, or several.
 DemSource = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
-
-
-class GridLike(Protocol):
-    """What resampling needs of a grid (:class:`phusong.raster.spec.GridSpec` has it)."""
-
-    @property
-    def crs(self) -> CRS:
-        """Projected CRS of the grid [m]."""
-
-    @property
-    def transform(self) -> Affine:
-        """Affine transform of the upper-left pixel corner [m]."""
-
-    @property
-    def resolution_m(self) -> float:
-        """Pixel size [m]."""
-
-    @property
-    def width(self) -> int:
-        """Number of columns [pixels]."""
-
-    @property
-    def height(self) -> int:
-        """Number of rows [pixels]."""
 
 
 @dataclass(frozen=True)

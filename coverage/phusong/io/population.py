@@ -29,7 +29,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import exactextract
 import geopandas as gpd
@@ -43,6 +43,7 @@ from affine import Affine
 from pyproj import CRS, Geod
 
 from phusong.errors import DataError
+from phusong.io.rasters import GridLike
 
 log = logging.getLogger(__name__)
 
@@ -50,34 +51,6 @@ _GEOD = Geod(ellps="WGS84")
 
 #: What :func:`open_population` accepts: a path or an open rasterio dataset.
 PopulationLike = str | os.PathLike[str] | Any
-
-
-class TargetGrid(Protocol):
-    """What resampling needs of a grid (:class:`phusong.raster.grid.GridSpec` has it)."""
-
-    @property
-    def crs(self) -> CRS:
-        """Projected CRS of the grid, in metres."""
-
-    @property
-    def transform(self) -> Affine:
-        """Affine transform of the upper-left pixel corner [m]."""
-
-    @property
-    def resolution_m(self) -> float:
-        """Pixel size [m]."""
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """``(height, width)`` [pixels]."""
-
-    @property
-    def bounds(self) -> tuple[float, float, float, float]:
-        """``(left, bottom, right, top)`` [m]."""
-
-    @property
-    def pixel_area_m2(self) -> float:
-        """Ground area of one pixel [m²]."""
 
 
 class PopulationRaster:
@@ -110,7 +83,7 @@ class PopulationRaster:
         """CRS of the raster (a rasterio CRS), or None."""
         return self.dataset.crs
 
-    def on_grid(self, grid: TargetGrid) -> np.ndarray:
+    def on_grid(self, grid: GridLike) -> np.ndarray:
         """People per pixel of ``grid`` [people], float32 ``(height, width)``.
 
         Only the source window under the grid (plus one pixel) is read. A
@@ -152,7 +125,7 @@ class PopulationRaster:
         )  # fmt: skip
         return people
 
-    def _read_under(self, grid: TargetGrid) -> tuple[CRS, np.ndarray, Affine]:
+    def _read_under(self, grid: GridLike) -> tuple[CRS, np.ndarray, Affine]:
         """CRS, counts (float64, nodata → 0) and transform of the source window under ``grid``."""
         src = self.dataset
         if src.crs is None:
@@ -334,7 +307,7 @@ def _check_counts(data: np.ma.MaskedArray, transform: Affine, crs: Any, name: st
         )
 
 
-def population_on_grid(raster: PopulationLike, grid: TargetGrid) -> tuple[np.ndarray, str]:
+def population_on_grid(raster: PopulationLike, grid: GridLike) -> tuple[np.ndarray, str]:
     """Resample a people-per-pixel raster onto ``grid`` (people per grid pixel).
 
     Parameters
@@ -478,7 +451,6 @@ __all__ = [
     "WORLDPOP_FILE",
     "PopulationLike",
     "PopulationRaster",
-    "TargetGrid",
     "check_population_raster",
     "open_population",
     "population_on_grid",

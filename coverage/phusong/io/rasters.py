@@ -33,16 +33,24 @@ COG_COMPRESSION = "zstd"
 COG_ZSTD_LEVEL = 1
 
 
-class RasterGrid(Protocol):
-    """What a writer needs of a grid (:class:`phusong.raster.grid.GridSpec` has it)."""
+class GridLike(Protocol):
+    """What the raster readers and writers need of a grid.
+
+    :class:`phusong.raster.spec.GridSpec` has it; the DEM and population
+    readers resample onto it, the COG writer georeferences with it.
+    """
 
     @property
     def crs(self) -> CRS:
-        """Coordinate reference system of the grid."""
+        """Projected CRS of the grid [m]."""
 
     @property
     def transform(self) -> Affine:
-        """Affine transform of the upper-left pixel corner [CRS units]."""
+        """Affine transform of the upper-left pixel corner [m]."""
+
+    @property
+    def resolution_m(self) -> float:
+        """Pixel size [m]."""
 
     @property
     def width(self) -> int:
@@ -55,6 +63,14 @@ class RasterGrid(Protocol):
     @property
     def shape(self) -> tuple[int, int]:
         """``(height, width)`` [pixels]."""
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """``(left, bottom, right, top)`` [m]."""
+
+    @property
+    def pixel_area_m2(self) -> float:
+        """Ground area of one pixel [m²]."""
 
 
 def cog_driver_available() -> bool:
@@ -108,7 +124,7 @@ def _gdal_has_zstd() -> bool:
 def write_cog(
     path: str | os.PathLike,
     array: np.ndarray,
-    grid: RasterGrid,
+    grid: GridLike,
     nodata: float | int | None = None,
     tags: dict[str, Any] | None = None,
     *,
@@ -182,7 +198,7 @@ def write_cog(
         return atomic_write_bytes(path, tmp.read_bytes(), overwrite=True)
 
 
-def _band_stack(array: np.ndarray, grid: RasterGrid) -> np.ndarray:
+def _band_stack(array: np.ndarray, grid: GridLike) -> np.ndarray:
     """``array`` as ``(bands, height, width)``, booleans as uint8; checks the shape."""
     arr = np.asarray(array)
     if arr.ndim == 2:
@@ -220,7 +236,7 @@ def overview_factors(width: int, height: int, block_px: int = COG_BLOCK_PX) -> l
 def _write_gtiff_cog(
     tmp: Path,
     arr: np.ndarray,
-    grid: RasterGrid,
+    grid: GridLike,
     profile: dict[str, Any],
     tags: dict[str, Any] | None,
     descriptions: Sequence[str] | None,
@@ -264,7 +280,7 @@ __all__ = [
     "COG_BLOCK_PX",
     "COG_COMPRESSION",
     "COG_ZSTD_LEVEL",
-    "RasterGrid",
+    "GridLike",
     "cog_driver_available",
     "compression_options",
     "overview_factors",
