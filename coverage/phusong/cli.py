@@ -445,7 +445,7 @@ def _configure_calibrate(p: argparse.ArgumentParser) -> None:
 def _run_calibrate(args: argparse.Namespace) -> int:
     from phusong.calibration.run import run_calibration
     from phusong.io.calibration_outputs import write_calibration_outputs
-    from phusong.io.outputs import check_output_dir
+    from phusong.io.outputs import reserve_output
     from phusong.options import validate_mapping
     from phusong.output.calibration import format_calibration_summary
     from phusong.output.tables import summary_json
@@ -459,17 +459,17 @@ def _run_calibrate(args: argparse.Namespace) -> int:
             )
     out = opts.pop("out", CALIBRATE["out"].default)
     overwrite = bool(opts.pop("overwrite", False))
-    check_output_dir(out, overwrite=overwrite)  # fail before the long computation
     lang = run_language(args)
-    progress = Progress(enabled=not args.quiet, lang=lang)
-    try:
-        result = run_calibration(
-            opts.pop("sites"), opts.pop("measurements"), opts.pop("wards", None),
-            progress=progress, **opts,
-        )  # fmt: skip
-    finally:
-        progress.close()
-    paths = write_calibration_outputs(result, out, overwrite=overwrite, lang=lang)
+    with reserve_output(out, overwrite=overwrite) as target:  # fails before the long computation
+        progress = Progress(enabled=not args.quiet, lang=lang)
+        try:
+            result = run_calibration(
+                opts.pop("sites"), opts.pop("measurements"), opts.pop("wards", None),
+                progress=progress, **opts,
+            )  # fmt: skip
+        finally:
+            progress.close()
+        paths = write_calibration_outputs(result, target, overwrite=overwrite, lang=lang)
     if args.json:
         sys.stdout.buffer.write(summary_json(result.summary))
         sys.stdout.flush()
@@ -497,7 +497,7 @@ def _configure_progress(p: argparse.ArgumentParser) -> None:
 
 
 def _run_progress(args: argparse.Namespace) -> int:
-    from phusong.io.outputs import check_output_dir
+    from phusong.io.outputs import reserve_output
     from phusong.io.progress import write_progress_outputs
     from phusong.options import resolve_audit_options, validate_mapping
     from phusong.output.progress import not_met_text
@@ -512,16 +512,16 @@ def _run_progress(args: argparse.Namespace) -> int:
     own = validate_mapping(own, PROGRESS, label=option_name)
     out = own.get("out", PROGRESS["out"].default)
     overwrite = bool(own.get("overwrite", False))
-    check_output_dir(out, overwrite=overwrite)  # fail before the long computation
-    progress = Progress(enabled=not args.quiet, lang=lang)
-    try:
-        run = run_progress(
-            **opts.run_audit_kwargs(), freq=own.get("freq", PROGRESS["freq"].default),
-            required_sites=bool(own.get("required_sites", False)), progress=progress,
-        )  # fmt: skip
-    finally:
-        progress.close()
-    paths = write_progress_outputs(run, out, overwrite=overwrite, lang=lang)
+    with reserve_output(out, overwrite=overwrite) as target:  # fails before the long computation
+        progress = Progress(enabled=not args.quiet, lang=lang)
+        try:
+            run = run_progress(
+                **opts.run_audit_kwargs(), freq=own.get("freq", PROGRESS["freq"].default),
+                required_sites=bool(own.get("required_sites", False)), progress=progress,
+            )  # fmt: skip
+        finally:
+            progress.close()
+        paths = write_progress_outputs(run, target, overwrite=overwrite, lang=lang)
     if args.json:
         sys.stdout.buffer.write(summary_json(run.summary))
         sys.stdout.flush()

@@ -2,8 +2,8 @@
 
 The files are rendered in memory by :mod:`phusong.output.calibration` (and
 ``calibration.json`` by :func:`phusong.io.calibration.calibration_json_bytes`);
-this module only puts them on disk, atomically, through
-:mod:`phusong.io.outputs`. (A module apart from :mod:`phusong.io.calibration`,
+this module only puts them on disk through
+:func:`phusong.io.outputs.write_folder` (locked, staged, swapped in one step). (A module apart from :mod:`phusong.io.calibration`,
 which the audit imports, so that reading a calibration pulls in no renderer.)
 """
 
@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from phusong.io.calibration import CALIBRATION_FILE, calibration_json_bytes
-from phusong.io.outputs import check_output_dir, write_files
+from phusong.io.folders import ReservedFolder
+from phusong.io.outputs import write_folder
 
 
 def write_calibration_outputs(
     result: Any,
-    out_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | ReservedFolder,
     *,
     overwrite: bool = False,
     lang: str | None = None,
@@ -36,10 +37,12 @@ def write_calibration_outputs(
     ----------
     result : CalibrationResult
         From :func:`phusong.calibration.run_calibration`.
-    out_dir : path
-        Output folder (created if missing).
+    out_dir : path or ReservedFolder
+        Output folder (created if missing), or the one
+        :func:`phusong.io.outputs.reserve_output` holds.
     overwrite : bool
-        Replace the files of a non-empty folder.
+        Replace the files of a non-empty folder (only the calibration's own
+        file names; other files are kept).
     lang : {"en", "vi"}, optional
         Language of the report (default: :func:`phusong.i18n.current_language`).
 
@@ -53,12 +56,11 @@ def write_calibration_outputs(
     OutputExistsError
         ``out_dir`` is not empty and ``overwrite`` is false (nothing is written).
     """
-    from phusong.output.calibration import render_calibration_folder
+    from phusong.output.calibration import CALIBRATION_FILES, render_calibration_folder
 
-    out = check_output_dir(out_dir, overwrite=overwrite)
     files = render_calibration_folder(result, lang=lang)
     files[CALIBRATION_FILE] = calibration_json_bytes(result.calibration)
-    return write_files(out, files)
+    return write_folder(out_dir, overwrite, files, (*CALIBRATION_FILES, CALIBRATION_FILE))
 
 
 __all__ = ["write_calibration_outputs"]

@@ -136,28 +136,6 @@ def write_folder(
         return folder.commit(files, own_names=own_names, extra=extra)
 
 
-def write_files(out_dir: str | os.PathLike[str], files: Mapping[str, bytes]) -> dict[str, Path]:
-    """Write each file atomically into ``out_dir`` (created if needed).
-
-    Parameters
-    ----------
-    out_dir : path
-        The folder.
-    files : mapping of str to bytes
-        File name -> content.
-
-    Returns
-    -------
-    dict
-        File name -> path, sorted by name.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    return {
-        name: atomic_write_bytes(out / name, files[name], overwrite=True) for name in sorted(files)
-    }
-
-
 def write_coverage_raster(out_dir: str | os.PathLike[str], result: Any) -> Path | None:
     """Write ``coverage.tif`` of a raster-route audit into ``out_dir`` (``None`` otherwise).
 
@@ -340,7 +318,6 @@ __all__ = [
     "reserve_output",
     "write_bundle",
     "write_coverage_raster",
-    "write_files",
     "write_folder",
     "write_outputs",
     "write_plan_outputs",

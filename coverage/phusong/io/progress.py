@@ -1,8 +1,8 @@
 """Write the output folder of ``phusong progress`` (issue #15).
 
 The files are rendered in memory by :mod:`phusong.output.progress_report`; this
-module only puts them on disk through :mod:`phusong.io.outputs` (the same
-folder checks and atomic writes as an audit's folder).
+module only puts them on disk through :func:`phusong.io.outputs.write_folder`
+(locked, staged and swapped into place in one step, like an audit's folder).
 """
 
 from __future__ import annotations
@@ -11,14 +11,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-from phusong.io.outputs import check_output_dir, write_files
+from phusong.io.folders import ReservedFolder
+from phusong.io.outputs import write_folder
 from phusong.output.progress_report import PROGRESS_FILES, render_progress_folder
 
 __all__ = ["write_progress_outputs"]
 
 
 def write_progress_outputs(
-    run: Any, out_dir: str | os.PathLike[str], *, overwrite: bool = False, lang: str | None = None
+    run: Any,
+    out_dir: str | os.PathLike[str] | ReservedFolder,
+    *,
+    overwrite: bool = False,
+    lang: str | None = None,
 ) -> dict[str, Path]:
     """Write ``progress.csv``, ``progress.png``, ``progress_summary.json``, ``progress_report.html``.
 
@@ -28,11 +33,13 @@ def write_progress_outputs(
     ----------
     run : ProgressRun
         From :func:`phusong.progress.run.run_progress`.
-    out_dir : path
-        Output folder; created if missing.
+    out_dir : path or ReservedFolder
+        Output folder; created if missing (or the one
+        :func:`phusong.io.outputs.reserve_output` holds).
     overwrite : bool
         Replace the files of an existing non-empty folder (only the names of
-        :data:`phusong.output.progress_report.PROGRESS_FILES` are replaced or removed).
+        :data:`phusong.output.progress_report.PROGRESS_FILES` are replaced or
+        removed: a stale ``targets.csv`` of an earlier run with places goes).
     lang : str, optional
         ``"vi"`` or ``"en"`` for the words of the chart and the report.
 
@@ -46,9 +53,4 @@ def write_progress_outputs(
     OutputExistsError
         ``out_dir`` is not empty and ``overwrite`` is false (nothing is written).
     """
-    out = check_output_dir(out_dir, overwrite=overwrite)
-    written = write_files(out, render_progress_folder(run, lang))
-    for name in PROGRESS_FILES:  # a stale targets.csv of an earlier run with places
-        if name not in written and (out / name).is_file():
-            (out / name).unlink()
-    return dict(sorted(written.items()))
+    return write_folder(out_dir, overwrite, render_progress_folder(run, lang), PROGRESS_FILES)
