@@ -67,10 +67,8 @@ cached on disk (``cache=True``).
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
-import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -95,6 +93,7 @@ from phusong.propagation.diffraction import (
     terrain_excess_loss_db,
     wavelength_m,
 )
+from phusong.raster.jit import njit
 from phusong.raster.spec import GridSpec
 
 log = logging.getLogger(__name__)
@@ -123,32 +122,6 @@ RAY_BASE_RADIUS_PX = 16
 RAY_OVERSAMPLING = 1
 
 
-def _import_numba() -> Any:
-    """Import numba, hiding the project's ``coverage/`` source folder from it.
-
-    numba imports ``coverage`` (coverage.py) when it can; run from the project
-    root, Python finds the ``coverage/`` folder that holds this library as an
-    empty namespace package instead, and numba's import fails. Such a
-    namespace package is hidden while numba loads.
-    """
-    spec = None
-    if "coverage" not in sys.modules:
-        try:
-            spec = importlib.util.find_spec("coverage")
-        except (ImportError, ValueError):
-            spec = None
-    hide = spec is not None and spec.origin in (None, "namespace")
-    if hide:
-        sys.modules["coverage"] = None  # type: ignore[assignment]
-    try:
-        import numba
-    finally:
-        if hide:
-            del sys.modules["coverage"]
-    return numba
-
-
-_nb = _import_numba()
 _NAN = math.nan
 
 
@@ -226,7 +199,7 @@ _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 _FAST_NO_REASSOC = {"nnan", "ninf", "nsz", "arcp", "contract", "afn"}
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _bilinear_known(heights, r, c):  # pragma: no cover - compiled
     """Bilinear height at fractional (r, c); NaN unless all four neighbours are known."""
     h, w = heights.shape
@@ -247,7 +220,7 @@ def _bilinear_known(heights, r, c):  # pragma: no cover - compiled
     return top + (bottom - top) * fr
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _loss_db(nu0, inv_sqrt_lambda, d):  # pragma: no cover - compiled
     """Bullington loss [dB] from ν·√λ [√m] and the path length d [m].
 
@@ -262,7 +235,7 @@ def _loss_db(nu0, inv_sqrt_lambda, d):  # pragma: no cover - compiled
     return j + (1.0 - math.exp(-j / 6.0)) * (10.0 + 0.00002 * d)
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _ray(j, big_r, sr, sc, site_r, site_c):  # pragma: no cover - compiled
     """Ray ``j`` of the radius-``big_r`` square: (x-major?, step sign, minor per major step).
 
@@ -283,7 +256,7 @@ def _ray(j, big_r, sr, sc, site_r, site_c):  # pragma: no cover - compiled
     return False, sign, (tc - site_c) / (tr - site_r)
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _claim(geo, box, rad, t_max, best, owner, t_last):  # pragma: no cover - compiled
     """First pass for one ring: each window pixel with prev_r < ρ ≤ ring_r takes its closest ray.
 
@@ -320,7 +293,7 @@ def _claim(geo, box, rad, t_max, best, owner, t_last):  # pragma: no cover - com
                 t_last[j] = t
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _chord_nu(a, b, q, d):  # pragma: no cover - compiled
     """ν·√λ of a path [√m] from maxima over its points in the frame of the Tx–Rx chord.
 
@@ -338,7 +311,7 @@ def _chord_nu(a, b, q, d):  # pragma: no cover - compiled
     return a * d_b * math.sqrt(2.0 * d / (d_b * (d - d_b)))
 
 
-@_nb.njit(fastmath=_FAST_NO_REASSOC, **_JIT)
+@njit(fastmath=_FAST_NO_REASSOC, **_JIT)
 def _chord_maxima(xs, ixs, hs, n, d, h_tx, h_rx, inv_2kr, g0, sg):  # pragma: no cover - compiled
     """Return max c/x, max c/(d − x) and max c|c|/(x (d − x)) over the points of a path.
 
@@ -363,13 +336,13 @@ def _chord_maxima(xs, ixs, hs, n, d, h_tx, h_rx, inv_2kr, g0, sg):  # pragma: no
     return float(a), float(b), float(q)
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _smooth_clearance(x, d, h_tx, h_rx, inv_2kr):  # pragma: no cover - compiled
     """Clearance of smooth ground above the Tx–Rx chord at distance x [m] (negative below)."""
     return x * (d - x) * inv_2kr - (h_tx * (d - x) + h_rx * x) / d
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _smooth_loss_db(
     x0, step, n, d, h_tx, h_rx, inv_2kr, inv_sqrt_lambda
 ):  # pragma: no cover - compiled
@@ -414,7 +387,7 @@ def _smooth_loss_db(
     return _loss_db(best, inv_sqrt_lambda, d)
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _scan_loss_db(
     xs, ixs, hs, n, ground_t, ground_r, d, phys, smooth
 ):  # pragma: no cover - compiled
@@ -433,7 +406,7 @@ def _scan_loss_db(
     return _loss_db(_chord_nu(a, b, q, d), inv_sqrt_lambda, d)
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _hull_push(hx, hg, hn, x, g):  # pragma: no cover - compiled
     """Add point (x, g), right of every vertex, to the upper convex hull ``hx[:hn], hg[:hn]``.
 
@@ -455,7 +428,7 @@ def _hull_push(hx, hg, hn, x, g):  # pragma: no cover - compiled
 _ROUNDING_DB = 1.0e-4
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _walk(z, ray, wgeo, rad, phys, owner, out, prof):  # pragma: no cover - compiled
     """Second pass for one ray: walk it and fill the window pixels it owns.
 
@@ -556,7 +529,7 @@ def _walk(z, ray, wgeo, rad, phys, owner, out, prof):  # pragma: no cover - comp
         s_tim = max(s_tim, (g - g_t) * ix)
 
 
-@_nb.njit(**_JIT)
+@njit(**_JIT)
 def _sweep(
     heights, heights_t, geo, phys, base_r, oversampling, box, out
 ):  # pragma: no cover - compiled
