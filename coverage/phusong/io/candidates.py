@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,8 @@ from phusong.io.files import (
     MAX_UPLOAD_BYTES,
     RawInput,
     Source,
+    extracted_member,
+    first_vector_member,
     load_input,
     materialise,
     safe_zip_members,
@@ -30,7 +31,6 @@ from phusong.io.files import (
 log = logging.getLogger(__name__)
 
 #: Vector files looked for inside a zip archive of candidates, in this order.
-ZIPPED_VECTOR_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg", ".parquet", ".fgb")
 
 
 def read_candidates(
@@ -128,23 +128,15 @@ def _read_shapes(raw: RawInput) -> gpd.GeoDataFrame:
         with materialise(raw) as path:
             return _read_path(path)
     members = safe_zip_members(raw)
-    names = [m for m in members if not m.startswith("__MACOSX/")]
-    first = next(
-        (m for suffix in ZIPPED_VECTOR_SUFFIXES for m in names if m.lower().endswith(suffix)),
-        None,
-    )
+    first = first_vector_member(members)
     if first is None:
         raise DataError(
             "candidates: the zip holds no .shp, .geojson, .gpkg, .parquet or .fgb file; zip "
             "the shapefile's .shp, .shx, .dbf and .prj together.",
             file=raw.name,
         )
-    with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
-        for member, data in members.items():
-            target = Path(tmp, *Path(member).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        return _read_path(Path(tmp, *Path(first).parts))
+    with extracted_member(members, first) as path:
+        return _read_path(path)
 
 
 def _read_path(path: Path) -> gpd.GeoDataFrame:
@@ -154,4 +146,4 @@ def _read_path(path: Path) -> gpd.GeoDataFrame:
     return gpd.read_file(path)
 
 
-__all__ = ["ZIPPED_VECTOR_SUFFIXES", "read_candidate_shapes", "read_candidates"]
+__all__ = ["read_candidate_shapes", "read_candidates"]

@@ -247,6 +247,36 @@ def safe_zip_members(raw: RawInput, *, max_total: int = MAX_UNCOMPRESSED_BYTES) 
     return out
 
 
+#: Vector files a zip may hold, in order of preference (a Shapefile first).
+ZIPPED_VECTOR_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg", ".parquet", ".fgb")
+
+
+def first_vector_member(
+    members: dict[str, bytes], suffixes: tuple[str, ...] = ZIPPED_VECTOR_SUFFIXES
+) -> str | None:
+    """Choose the zip member to read as vector data: the first of the most preferred suffix.
+
+    macOS resource forks (``__MACOSX/``) are skipped; ``None`` when there is none.
+    """
+    names = [m for m in members if not m.startswith("__MACOSX/")]
+    return next((m for s in suffixes for m in names if m.lower().endswith(s)), None)
+
+
+@contextmanager
+def extracted_member(members: dict[str, bytes], member: str) -> Iterator[Path]:
+    """Write a zip's members (from :func:`safe_zip_members`) to a temporary folder.
+
+    Yields the path of ``member`` there, with the other members beside it (a
+    Shapefile's ``.shx``, ``.dbf`` and ``.prj``); the folder is removed after.
+    """
+    with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
+        for name, data in members.items():
+            target = Path(tmp, *Path(name).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        yield Path(tmp, *Path(member).parts)
+
+
 def _inflate_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, room: int) -> bytes:
     """One member's bytes, inflated as a stream within the ratio limit and ``room`` [bytes]."""
     limit = min(room, inflation_limit(info.compress_size))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,6 +37,7 @@ from phusong.io.files import (
     RawInput,
     Source,
     check_zip_sizes,
+    extracted_member,
     gunzip_safely,
     load_input,
     materialise,
@@ -320,12 +320,8 @@ def _read_zip(raw: RawInput, crs: Any = None) -> _Parsed:
 
 def _read_zipped_shapefile(raw: RawInput, members: dict[str, bytes], shp: str, crs: Any) -> _Parsed:
     """One Shapefile of a zip (its .shx, .dbf and .prj beside it)."""
-    with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
-        for member, content in members.items():
-            target = Path(tmp, *Path(member).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        gdf = _read_vector_path(Path(tmp, *Path(shp).parts), raw.name)
+    with extracted_member(members, shp) as path:
+        gdf = _read_vector_path(path, raw.name)
     return _from_geoframe(gdf, f"{raw.name}/{shp}", crs)
 
 

@@ -32,9 +32,7 @@ import io
 import logging
 import os
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -47,6 +45,8 @@ from phusong.io.files import (
     MAX_UPLOAD_BYTES,
     RawInput,
     Source,
+    extracted_member,
+    first_vector_member,
     load_input,
     materialise,
     safe_zip_members,
@@ -278,19 +278,13 @@ def _read_vector(raw: RawInput) -> gpd.GeoDataFrame:
     """Features of a vector file (or of the first vector file in a zip)."""
     if raw.suffix == ".zip":
         members = safe_zip_members(raw)
-        names = [m for m in members if not m.startswith("__MACOSX/")]
-        suffixes = (".shp", ".geojson", ".json", ".gpkg", ".parquet", ".fgb")
-        first = next((m for s in suffixes for m in names if m.lower().endswith(s)), None)
+        first = first_vector_member(members)
         if first is None:
             raise DataError(
                 "the zip holds no .shp, .geojson, .gpkg, .parquet or .fgb file.", file=raw.name
             )
-        with tempfile.TemporaryDirectory(prefix="phusong-places-") as tmp:
-            for member, data in members.items():
-                target = Path(tmp, *Path(member).parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-            return gpd.read_file(Path(tmp, *Path(first).parts))
+        with extracted_member(members, first) as path:
+            return gpd.read_file(path)
     with materialise(raw) as path:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)

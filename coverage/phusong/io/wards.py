@@ -24,6 +24,8 @@ from phusong.io.files import (
     MAX_UPLOAD_BYTES,
     RawInput,
     Source,
+    extracted_member,
+    first_vector_member,
     load_input,
     materialise,
     safe_zip_members,
@@ -33,6 +35,9 @@ from phusong.io.shipped import data_path
 from phusong.schema import WGS84
 
 log = logging.getLogger(__name__)
+
+#: Vector files a ward zip may hold, in order of preference (a Shapefile first).
+WARD_ZIP_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg", ".parquet")
 
 #: File name of the shipped Hà Nội wards inside ``phusong._data.boundaries``.
 HANOI_WARDS_FILE = "hanoi_wards_2025.geojson"
@@ -95,25 +100,15 @@ def _read_vector(raw: RawInput, what: str = "ward boundaries") -> gpd.GeoDataFra
     try:
         if suffix in (".zip", ".shp.zip"):
             members = safe_zip_members(raw)
-            shp = [m for m in members if m.lower().endswith(".shp")]
-            vec = [
-                m for m in members if m.lower().endswith((".geojson", ".json", ".gpkg", ".parquet"))
-            ]
-            if not shp and not vec:
+            first = first_vector_member(members, WARD_ZIP_SUFFIXES)
+            if first is None:
                 raise DataError(
                     "the zip holds no .shp, .geojson, .gpkg or .parquet file; zip the shapefile's "
                     ".shp, .shx, .dbf and .prj together.",
                     file=raw.name,
                 )
-            import tempfile
-
-            with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
-                for member, data in members.items():
-                    target = Path(tmp, *Path(member).parts)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(data)
-                first = (shp or vec)[0]
-                return _read_path(Path(tmp, *Path(first).parts), raw.name)
+            with extracted_member(members, first) as path:
+                return _read_path(path, raw.name)
         if suffix in (".parquet", ".geoparquet"):
             with materialise(raw, ".parquet") as path:
                 return gpd.read_parquet(path)
