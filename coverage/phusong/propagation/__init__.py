@@ -69,6 +69,7 @@ from phusong.propagation.linkbudget import (
     mw_to_dbm,
     n_rb_for,
     noise_per_re_dbm,
+    range_within,
     rsrp_dbm,
     sinr_db,
 )
@@ -165,6 +166,7 @@ __all__ = [
     "noise_per_re_dbm",
     "o2i_loss_db",
     "path_loss_db",
+    "range_within",
     "resolve_model",
     "rma_breakpoint_distance_m",
     "rma_los_db",

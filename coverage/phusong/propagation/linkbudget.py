@@ -16,6 +16,7 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,7 @@ __all__ = [
     "mw_to_dbm",
     "n_rb_for",
     "noise_per_re_dbm",
+    "range_within",
     "rsrp_dbm",
     "sinr_db",
 ]
@@ -290,8 +292,37 @@ def max_range_m(
     def pl(d: Array) -> Array:
         return np.asarray(fn(d, freq, hb, hu), dtype=np.float64)
 
-    lo = np.zeros(shape)
-    hi = np.full(shape, float(cap_m))
+    return _out(range_within(pl, allowed, cap_m))
+
+
+def range_within(pl: Callable[[Array], Array], allowed_db: Array, cap_m: float) -> Array:
+    """Largest distance in [0, ``cap_m``] at which the path loss ``pl(d)`` is at most ``allowed_db``.
+
+    Parameters
+    ----------
+    pl : callable
+        Path loss [dB] of an array of 2D distances [m] shaped like
+        ``allowed_db``; non-decreasing in distance.
+    allowed_db : ndarray
+        Allowed path loss per element [dB].
+    cap_m : float
+        Largest range returned [m].
+
+    Returns
+    -------
+    ndarray
+        Range [m]: 0 where even ``pl(0)`` exceeds the allowance, ``cap_m``
+        where ``pl(cap_m)`` does not; NaN where the allowance or the loss at 0
+        or at ``cap_m`` is NaN.
+
+    Notes
+    -----
+    Bisection with the invariant PL(lo) ≤ allowed < PL(hi): 64 halvings of
+    [0, cap], far below a millimetre; exact for a non-decreasing loss.
+    """
+    allowed = np.asarray(allowed_db, dtype=np.float64)
+    lo = np.zeros(allowed.shape)
+    hi = np.full(allowed.shape, float(cap_m))
     at_lo, at_hi = pl(lo), pl(hi)
     undefined = np.isnan(allowed) | np.isnan(at_lo) | np.isnan(at_hi)
     for _ in range(64):
@@ -301,7 +332,7 @@ def max_range_m(
         hi = np.where(ok, hi, mid)
     out = np.where(at_hi <= allowed, float(cap_m), lo)
     out = np.where(at_lo > allowed, 0.0, out)
-    return _out(np.where(undefined, np.nan, out))
+    return np.where(undefined, np.nan, out)
 
 
 @dataclass(frozen=True)

@@ -154,9 +154,9 @@ def cell_reach_m(
 
     Notes
     -----
-    Bisection with the invariant PL(lo) ≤ allowed < PL(hi) (60 halvings of
-    [0, cap]: far below a millimetre); exact because the calibrated loss is
-    non-decreasing in distance (slope ≥ :data:`MIN_PL_SLOPE_DB_PER_DECADE`).
+    Bisection (:func:`phusong.propagation.linkbudget.range_within`); exact
+    because the calibrated loss is non-decreasing in distance (slope ≥
+    :data:`MIN_PL_SLOPE_DB_PER_DECADE`).
     """
 
     def pl(d: np.ndarray) -> np.ndarray:
@@ -164,18 +164,7 @@ def cell_reach_m(
             d, code, frequency_ghz, h_bs_m, h_ut_m, offset_db, slope_db_per_decade
         )
 
-    allowed = np.asarray(allowed_db, dtype="float64")
-    lo = np.zeros(allowed.shape)
-    hi = np.full(allowed.shape, float(cap_m))
-    at_lo, at_hi = pl(lo), pl(hi)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        ok = pl(mid) <= allowed
-        lo = np.where(ok, mid, lo)
-        hi = np.where(ok, hi, mid)
-    out = np.where(at_hi <= allowed, float(cap_m), lo)
-    out = np.where(at_lo > allowed, 0.0, out)
-    return np.where(np.isnan(allowed) | np.isnan(at_lo), np.nan, out)
+    return prop.range_within(pl, np.asarray(allowed_db, dtype="float64"), cap_m)
 
 
 # --------------------------------------------------------------------------- coefficients
