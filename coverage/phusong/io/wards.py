@@ -562,9 +562,10 @@ def ward_topology(wards: gpd.GeoDataFrame) -> dict[str, float]:
         equal-area projection.
     """
     crs = equal_area_crs(wards)
-    projected = wards.geometry.to_crs(crs)
-    total = float(projected.area.sum()) / 1e6
-    union = shapely.union_all(shapely.set_precision(projected.to_numpy(), 0.01))
+    # valid in degrees need not be valid once projected (a ring that nearly folds on itself)
+    projected = repair_polygons(wards.geometry.to_crs(crs).to_numpy())
+    total = float(np.nansum(shapely.area(projected))) / 1e6
+    union = shapely.union_all(shapely.set_precision(projected, 0.01))
     union_area = float(union.area) / 1e6
     holes = 0.0
     for poly in getattr(union, "geoms", [union]):
