@@ -130,13 +130,10 @@ def grid_pixels(wards: Any, resolution_m: float) -> int:
     resolution_m : float
         Pixel size [m].
     """
-    from phusong.geo import equal_area_crs
+    from phusong.raster.spec import GridSpec
 
-    minx, miny, maxx, maxy = wards.to_crs(equal_area_crs(wards)).total_bounds
-    res = float(resolution_m)
-    width = max(math.ceil(maxx / res) - math.floor(minx / res), 1)
-    height = max(math.ceil(maxy / res) - math.floor(miny / res), 1)
-    return int(width) * int(height)
+    spec = GridSpec.for_area(wards, resolution_m=float(resolution_m))
+    return int(spec.width) * int(spec.height)
 
 
 def grid_cost(
