@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -472,9 +473,26 @@ def audit(
     The shipped data's audit is also kept on disk between server processes
     (:func:`shipped_or_compute`).
     """
+    return on_inputs("audit", run_audit, sites, wards, raster, settings)
 
-    def compute() -> AuditResult:
-        return run_audit(
+
+def on_inputs(
+    what: str,
+    run: Callable[..., Any],
+    sites: InputFile | None,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+    *key: Any,
+) -> Any:
+    """``run(sites, wards, **settings, goal=DEFAULT_GOAL)`` (``run_audit``, ``run_progress``).
+
+    On the shipped data (nothing uploaded) the result goes through the disk
+    cache under ``what``, the settings and ``key`` (:func:`shipped_or_compute`).
+    """
+
+    def compute() -> Any:
+        return run(
             sites.open() if sites is not None else sample_sites_path(),
             wards.open() if wards is not None else None,
             **settings.audit_kwargs(raster),
@@ -482,27 +500,26 @@ def audit(
         )
 
     if sites is None and wards is None and raster is None:
-        return shipped_or_compute("audit", settings, compute)
+        return shipped_or_compute(what, settings, compute, *key)
     return compute()
 
 
-def shipped_or_compute(what: str, settings: Settings, compute: Callable[[], Any]) -> Any:
+def shipped_or_compute(what: str, settings: Settings, compute: Callable[[], Any], *key: Any) -> Any:
     """A result on the shipped data: from the disk cache (:mod:`diskcache`), else computed and stored.
 
     Only results of the shipped wards and sample network go there; the entry's
-    name covers the code, the data, the settings and the library versions.
+    name covers the code, the data, the settings, ``key`` and the library versions.
     """
-    key = diskcache.fingerprint(what, dataclasses.astuple(settings))
-    found = diskcache.load(key)
+    name = diskcache.fingerprint(what, dataclasses.astuple(settings), *key)
+    found = diskcache.load(name)
     if found is not None:
         log.info("disk cache: %s of the shipped data loaded", what)
         return found
     value = compute()
-    diskcache.save(key, value)
+    diskcache.save(name, value)
     return value
 
 
-@st.cache_resource(max_entries=4, show_spinner=False, hash_funcs=HASH_FUNCS)
 def progress_run(
     sites: InputFile | None,
     wards: InputFile | None,
@@ -512,22 +529,23 @@ def progress_run(
     """``run_progress`` (every quarter's end since the first on-air date, as of today), cached.
 
     Same model and settings as the audit; judged against the city's dated
-    targets (:data:`DEFAULT_GOAL`: 99 % of the population by 2030). The shipped
-    data's run is also kept on disk (:func:`shipped_or_compute`).
+    targets (:data:`DEFAULT_GOAL`: 99 % of the population by 2030). Cached per
+    day (the series ends today); the shipped data's run is also kept on disk.
     """
+    return _progress_run(sites, wards, raster, settings, dt.date.today().isoformat())
+
+
+@st.cache_resource(max_entries=4, show_spinner=False, hash_funcs=HASH_FUNCS)
+def _progress_run(
+    sites: InputFile | None,
+    wards: InputFile | None,
+    raster: InputFile | None,
+    settings: Settings,
+    day: str,
+) -> Any:
     from phusong.progress.run import run_progress
 
-    def compute() -> Any:
-        return run_progress(
-            sites.open() if sites is not None else sample_sites_path(),
-            wards.open() if wards is not None else None,
-            **settings.audit_kwargs(raster),
-            goal=DEFAULT_GOAL,
-        )
-
-    if sites is None and wards is None and raster is None:
-        return shipped_or_compute("progress", settings, compute)
-    return compute()
+    return on_inputs("progress", run_progress, sites, wards, raster, settings, day)
 
 
 def progress_view(run: Any, language: str) -> dict[str, Any]:
