@@ -143,6 +143,12 @@ class Progress:
             self._bar.close()
             self._bar = None
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 # --------------------------------------------------------------------------
 # options, derived from phusong.options
@@ -257,11 +263,8 @@ def _run_audit(args: argparse.Namespace) -> int:
     # issue #13: lock --out and check it is writable before the long computation; the
     # folder is written whole through a staging folder (an interrupt leaves it as it was).
     with reserve_output(opts.out, overwrite=opts.overwrite) as target:
-        progress = Progress(enabled=not args.quiet, lang=lang)
-        try:
+        with Progress(enabled=not args.quiet, lang=lang) as progress:
             result = run_audit(**kwargs, progress=progress)
-        finally:
-            progress.close()
         paths = write_outputs(result, target, lang=lang)
     if args.zip:  # issue #16: one ZIP of every output, named with the scenario and the date
         bundle = write_bundle(opts.out, audit_bundle(result, lang=lang))
@@ -314,11 +317,8 @@ def _run_plan(args: argparse.Namespace) -> int:
     lang = run_language(args)
     # issue #13: lock --out and check it before planning; written whole, or not at all
     with reserve_output(out, overwrite=overwrite) as target:
-        progress = Progress(enabled=not args.quiet, lang=lang)
-        try:
+        with Progress(enabled=not args.quiet, lang=lang) as progress:
             run = run_plan(opts["sites"], opts.get("wards"), progress=progress, **kwargs)
-        finally:
-            progress.close()
         paths = write_plan_outputs(run, target, lang=lang)
     if args.zip:  # issue #16: one ZIP of every output, named with the scenario and the date
         bundle = write_bundle(out, plan_bundle(run, lang=lang))
@@ -461,14 +461,11 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     overwrite = bool(opts.pop("overwrite", False))
     lang = run_language(args)
     with reserve_output(out, overwrite=overwrite) as target:  # fails before the long computation
-        progress = Progress(enabled=not args.quiet, lang=lang)
-        try:
+        with Progress(enabled=not args.quiet, lang=lang) as progress:
             result = run_calibration(
                 opts.pop("sites"), opts.pop("measurements"), opts.pop("wards", None),
                 progress=progress, **opts,
             )  # fmt: skip
-        finally:
-            progress.close()
         paths = write_calibration_outputs(result, target, overwrite=overwrite, lang=lang)
     if args.json:
         sys.stdout.buffer.write(summary_json(result.summary))
@@ -513,14 +510,11 @@ def _run_progress(args: argparse.Namespace) -> int:
     out = own.get("out", PROGRESS["out"].default)
     overwrite = bool(own.get("overwrite", False))
     with reserve_output(out, overwrite=overwrite) as target:  # fails before the long computation
-        progress = Progress(enabled=not args.quiet, lang=lang)
-        try:
+        with Progress(enabled=not args.quiet, lang=lang) as progress:
             run = run_progress(
                 **opts.run_audit_kwargs(), freq=own.get("freq", PROGRESS["freq"].default),
                 required_sites=bool(own.get("required_sites", False)), progress=progress,
             )  # fmt: skip
-        finally:
-            progress.close()
         paths = write_progress_outputs(run, target, overwrite=overwrite, lang=lang)
     if args.json:
         sys.stdout.buffer.write(summary_json(run.summary))
