@@ -560,30 +560,33 @@ def _raster_route(
     progress("aggregating per ward", 0.8)
     cov = raster_layers(
         inputs.wards, grid, params, inputs.population, physics=inputs.physics,
-        terrain=_terrain_record(terrain, grid, inputs.wards),
+        terrain=_terrain_record(terrain),
     )  # fmt: skip
     return cov, grid
 
 
-def _terrain_record(terrain: Any, grid: Any, wards: Any) -> dict[str, Any]:
-    """Whether terrain was used, its credit and the wards' area without terrain data (issue #12).
-
-    ``unknown_km2`` counts only land inside the wards (exact partial-pixel
-    shares, :func:`phusong.raster.ward_pixels.ward_pixels`), not the grid's corners.
-    """
+def _terrain_record(terrain: Any) -> dict[str, Any]:
+    """Whether terrain was used and its credit (issue #12); the unknown area follows the checks."""
     if terrain is None:
         return {"used": False}
+    return {"used": True, "credit": getattr(terrain, "credit", None), "unknown_km2": None}
+
+
+def count_terrain_unknown(cov: Any, grid: Any, pieces: Any) -> None:
+    """Record the land inside the wards where terrain was unknown [km²] (``terrain.unknown_km2``).
+
+    Counted on the ward × pixel pieces the checks already found
+    (:func:`phusong.raster.ward_pixels.ward_pixels_for`: exact partial-pixel
+    shares), not over the grid's rectangle.
+    """
+    record = getattr(cov, "terrain", None) or {}
     unknown = getattr(grid, "terrain_unknown", None)
-    km2 = None
-    if unknown is not None:
-        import numpy as np
+    if not record.get("used") or unknown is None or pieces is None:
+        return
+    import numpy as np
 
-        from phusong.raster.ward_pixels import ward_pixels
-
-        pieces = ward_pixels(wards, grid.grid)
-        flags = np.asarray(unknown, dtype=bool).ravel()[pieces.pixel]
-        km2 = float(np.sum(pieces.fraction[flags])) * grid.grid.pixel_area_m2 / 1e6
-    return {"used": True, "credit": getattr(terrain, "credit", None), "unknown_km2": km2}
+    flags = np.asarray(unknown, dtype=bool).ravel()[pieces.pixel]
+    record["unknown_km2"] = float(np.sum(pieces.fraction[flags])) * grid.grid.pixel_area_m2 / 1e6
 
 
 def _tiled_route(
@@ -878,6 +881,7 @@ def run_audit(
         place_min_share_pct=check("place_min_share_pct", place_min_share_pct),
         population_raster=population_raster, goals=_normalise_choice(goals),
     )  # fmt: skip
+    count_terrain_unknown(cov, grid, getattr(checks, "pieces", None))  # issue #12
     say("judging against the goal", 0.9)
     result = assemble_result(
         inputs.wards,
