@@ -29,6 +29,7 @@ area.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,9 @@ from exactextract.raster import NumPyRasterSource
 from phusong.io.population import population_on_grid
 
 __all__ = [
+    "WARDS_PER_CALL",
     "WardPixels",
+    "ward_pixel_chunks",
     "ward_pixels",
     "ward_pixels_for",
     "ward_weighted_quantile",
@@ -105,24 +108,45 @@ class WardPixels:
         return np.asarray(layer).ravel()[self.pixel]
 
 
+#: Wards handed to exactextract at a time (bounds the memory of the pixel lists).
+WARDS_PER_CALL = 16
+
+
+def ward_pixel_chunks(geoms: np.ndarray, grid: Any) -> Iterator[tuple[np.ndarray, ...]]:
+    """Yield ``(ward positions, flat pixel indices, coverage fractions)`` for chunks of wards.
+
+    exactextract's ``cell_id`` and ``coverage``: every pixel a ward touches,
+    with the exact fraction of the pixel inside it; :data:`WARDS_PER_CALL`
+    wards at a time, over a one-byte stand-in raster (nothing of the grid's
+    size but that).
+    """
+    left, bottom, right, top = grid.bounds
+    src = NumPyRasterSource(
+        np.zeros(grid.shape, dtype="uint8"), left, bottom, right, top, name="grid",
+        srs_wkt=grid.crs.to_wkt(),
+    )  # fmt: skip
+    for start in range(0, len(geoms), WARDS_PER_CALL):
+        pos = np.arange(start, min(start + WARDS_PER_CALL, len(geoms)))
+        features = gpd.GeoDataFrame({"_i": pos}, geometry=geoms[pos], crs=grid.crs)
+        res = exactextract.exact_extract(
+            src, features, ["cell_id", "coverage"], output="pandas", include_cols=["_i"]
+        )
+        ids = [np.asarray(a, dtype="int64") for a in res["cell_id"]]
+        lengths = np.array([a.size for a in ids], dtype="int64")
+        if not lengths.sum():
+            continue
+        ward = np.repeat(res["_i"].to_numpy(dtype="int64"), lengths)
+        cov = np.concatenate([np.asarray(a, dtype="float64") for a in res["coverage"]])
+        yield ward, np.concatenate(ids), cov
+
+
 def _pieces(geoms: np.ndarray, grid: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ward position, flat pixel index, fraction) of every piece, from exactextract."""
-    xmin, ymin, xmax, ymax = grid.bounds
-    index = np.arange(grid.height * grid.width, dtype="float64").reshape(grid.shape)
-    source = NumPyRasterSource(
-        index, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax, srs_wkt=grid.crs.to_wkt(), name="px"
-    )
-    features = gpd.GeoDataFrame({"_i": np.arange(len(geoms))}, geometry=geoms, crs=grid.crs)
-    stats = exactextract.exact_extract(
-        source, features, ["values", "coverage"], output="pandas", include_cols=["_i"]
-    )
-    counts = stats["values"].map(len).to_numpy()
-    if counts.sum() == 0:
+    """(ward position, flat pixel index, fraction) of every piece with a share of the ward."""
+    chunks = list(ward_pixel_chunks(geoms, grid))
+    if not chunks:
         empty = np.empty(0, dtype="int64")
         return empty, empty, np.empty(0)
-    ward = np.repeat(stats["_i"].to_numpy(dtype="int64"), counts)
-    pixel = np.concatenate(stats["values"].to_numpy()).astype("int64")
-    fraction = np.concatenate(stats["coverage"].to_numpy()).astype("float64")
+    ward, pixel, fraction = (np.concatenate(parts) for parts in zip(*chunks, strict=True))
     keep = fraction > 0
     return ward[keep], pixel[keep], fraction[keep]
 

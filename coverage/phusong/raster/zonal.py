@@ -53,6 +53,7 @@ from phusong.coverage_table import ward_coverage_table
 from phusong.errors import ConfigError
 from phusong.io.population import population_on_grid
 from phusong.raster.grid import GridResult, GridSpec
+from phusong.raster.ward_pixels import ward_pixel_chunks
 from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WGS84
 
 log = logging.getLogger(__name__)
@@ -179,32 +180,6 @@ class _ZonalSums:
     source: str
 
 
-#: Wards handed to exactextract at a time (bounds the memory of the pixel lists).
-_WARDS_PER_CALL = 16
-
-
-def _ward_pixels(geoms: np.ndarray, grid: GridSpec) -> Any:
-    """Yield ``(ward positions, flat pixel indices, coverage fractions)`` for chunks of wards.
-
-    exactextract's ``cell_id`` and ``coverage``: every pixel a ward touches,
-    with the exact fraction of the pixel inside it.
-    """
-    src = _source(np.zeros(grid.shape, dtype="uint8"), grid, "grid")
-    for start in range(0, len(geoms), _WARDS_PER_CALL):
-        pos = np.arange(start, min(start + _WARDS_PER_CALL, len(geoms)))
-        features = gpd.GeoDataFrame({"_i": pos}, geometry=geoms[pos], crs=grid.crs)
-        res = exactextract.exact_extract(
-            src, features, ["cell_id", "coverage"], output="pandas", include_cols=["_i"]
-        )
-        ids = [np.asarray(a, dtype="int64") for a in res["cell_id"]]
-        lengths = np.array([a.size for a in ids], dtype="int64")
-        if not lengths.sum():
-            continue
-        ward = np.repeat(res["_i"].to_numpy(dtype="int64"), lengths)
-        cov = np.concatenate([np.asarray(a, dtype="float64") for a in res["coverage"]])
-        yield ward, np.concatenate(ids), cov
-
-
 def _zonal_sums(
     wards: gpd.GeoDataFrame,
     geoms: np.ndarray,
@@ -228,7 +203,7 @@ def _zonal_sums(
     ward_pop_raster = np.zeros(n)
     flat_people = None if people is None else np.nan_to_num(people).ravel()
     size = n * n_cls
-    for ward, pix, cov in _ward_pixels(geoms, grid):
+    for ward, pix, cov in ward_pixel_chunks(geoms, grid):
         w_area = cov * grid.pixel_area_m2
         w_people = None if flat_people is None else cov * flat_people[pix]
         for j, cls in enumerate(classes):
