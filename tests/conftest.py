@@ -68,6 +68,29 @@ def square_ward() -> gpd.GeoDataFrame:
     )
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of Debian's chromium, for Playwright (``@pytest.mark.browser`` tests).
+
+    Skips the test when chromium or playwright is missing, except in CI (``CI``
+    set), where browser tests must run and a missing one is a failure.
+    """
+    import shutil
+    from pathlib import Path
+
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    missing = [] if Path(path).exists() else [f"chromium not found at {path}"]
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright is not installed")
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail("; ".join(missing) + " (browser tests must run in CI)")
+        pytest.skip("; ".join(missing))
+    return path
+
+
 def pytest_collection_modifyitems(config, items):
     # In CI browser tests must run: a missing chromium is a failure, not a skip.
     os.environ.setdefault("PHUSONG_TESTING", "1")

@@ -351,20 +351,12 @@ def test_the_ward_layer_keeps_the_osm_credit_without_tiles(page):
 
 
 @pytest.mark.browser
-def test_map_in_a_browser_offline_search_and_select(result, tmp_path):
+def test_map_in_a_browser_offline_search_and_select(result, tmp_path, chromium):
     """map.html in Chromium with the network refused: plain background, search, click outline."""
-    import shutil
-    from pathlib import Path
+    from playwright.sync_api import sync_playwright
 
     from phusong.output.bundle import map_html
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed")
-    if not Path(chromium).exists():
-        pytest.skip(f"chromium not found at {chromium}")
     path = tmp_path / "map.html"
     path.write_bytes(map_html(audit_map(result, lang="vi")))
     with sync_playwright() as p:

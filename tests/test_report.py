@@ -401,18 +401,10 @@ def test_download_names_and_bundle(disc_result, vi_files, tmp_path):
 
 
 @pytest.mark.browser
-def test_vietnamese_report_opens_offline(vi_files, tmp_path):
+def test_vietnamese_report_opens_offline(vi_files, tmp_path, chromium):
     """report.html in Vietnamese, opened from disk in Chromium with the network refused: no request at all."""
-    import shutil
-    from pathlib import Path
+    from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed")
-    if not Path(chromium).exists():
-        pytest.skip(f"chromium not found at {chromium}")
     path = tmp_path / "report.html"
     path.write_bytes(vi_files["report.html"])
     with sync_playwright() as p:
