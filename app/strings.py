@@ -281,9 +281,9 @@ EN: dict[str, str] = {
     "model_desc_hata": "COST-231 Hata (extrapolated above 2 GHz): path loss and link budget",
     "model_desc_fspl": "free-space path loss (an optimistic bound)",
     "vector_note": "The signal threshold and the grid apply only to the path-loss models.",
-    "grid_note": "Path-loss models compute the signal on a grid over the whole area: for the "
-    "sample network on a 2-core machine about 7 s at 20 m and 2 s at 100 m. Time grows with the "
-    "number of cells and with finer grids.",
+    "grid_note": "Path-loss models compute the signal on a grid over the whole area, so they "
+    "take longer than the quick footprint models: the time grows with the number of cells and "
+    "with finer grids (the README's benchmarks give measured times).",
     "threshold": "Signal threshold, SS-RSRP (dBm)",
     "threshold_help": "A place counts as served when the strongest cell's reference signal "
     "(SS-RSRP) reaches this level. −110 dBm is a common 5G planning value.",
@@ -727,9 +727,9 @@ VI: dict[str, str] = {
     "model_desc_fspl": "suy hao không gian tự do (mức lạc quan nhất)",
     "vector_note": "Ngưỡng tín hiệu và kích thước lưới chỉ áp dụng cho các mô hình suy hao đường "
     "truyền.",
-    "grid_note": "Mô hình suy hao tính tín hiệu trên lưới phủ toàn vùng: với mạng mẫu trên máy 2 "
-    "nhân, khoảng 7 giây ở lưới 20 m và 2 giây ở lưới 100 m. Thời gian tăng theo số ô phủ sóng "
-    "và khi lưới mịn hơn.",
+    "grid_note": "Mô hình suy hao tính tín hiệu trên lưới phủ toàn vùng nên chạy lâu hơn các mô "
+    "hình ước tính nhanh theo vùng phủ: thời gian tăng theo số ô phủ sóng và khi lưới mịn hơn "
+    "(thời gian đo thực tế có trong phần đo tốc độ của README).",
     "threshold": "Ngưỡng tín hiệu, SS-RSRP (dBm)",
     "threshold_help": "Một nơi được coi là có sóng khi tín hiệu tham chiếu của ô mạnh nhất "
     "(SS-RSRP) đạt mức này. −110 dBm là giá trị quy hoạch 5G thông dụng.",
