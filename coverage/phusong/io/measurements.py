@@ -435,9 +435,13 @@ def _skip_comments(data: bytes) -> tuple[bytes, int, bool]:
     return data[pos:], dropped, synthetic
 
 
+#: The formats this reader accepts, named when a file is not a table.
+MEASUREMENT_FORMATS = "a CSV, XLSX, GeoJSON, GeoPackage or Parquet file"
+
+
 def _read_text(raw: RawInput) -> ParsedTable:
     """Parse a delimited text table: header row, then one measurement per line."""
-    decoded, notes = decode_text_table(raw)
+    decoded, notes = decode_text_table(raw, MEASUREMENT_FORMATS)
     data, skipped, synthetic = _skip_comments(decoded)
     lines = [ln for ln in data[:65536].decode("utf-8", errors="ignore").splitlines()[:50] if ln]
     if len(data) > 65536 and len(lines) > 1:

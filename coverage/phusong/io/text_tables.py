@@ -28,11 +28,16 @@ log = logging.getLogger(__name__)
 DELIMITERS = (",", ";", "\t", "|")
 
 
-def decode_text_table(raw: RawInput) -> tuple[bytes, list[str]]:
+#: The formats the site reader accepts, named when a file is not a table.
+SITE_FORMATS = "a CSV, XLSX, GeoJSON, GeoPackage, GeoParquet or zipped Shapefile"
+
+
+def decode_text_table(raw: RawInput, formats: str = SITE_FORMATS) -> tuple[bytes, list[str]]:
     """UTF-8 bytes of a text table (byte-order mark removed) and notes on how it was read.
 
     UTF-16 with or without a byte-order mark and Windows-1258 (Vietnamese) are
-    converted; binary content and web pages are a :class:`DataError`.
+    converted; binary content and web pages are a :class:`DataError` that
+    names the ``formats`` the calling reader accepts.
     """
     data = raw.data
     notes: list[str] = []
@@ -57,8 +62,7 @@ def decode_text_table(raw: RawInput) -> tuple[bytes, list[str]]:
     sample = data[:65536]
     if b"\x00" in sample or control_fraction(sample) > 0.01:
         raise DataError(
-            "this is not a table (binary content). Give a CSV, XLSX, GeoJSON, GeoPackage, "
-            "GeoParquet or zipped Shapefile.",
+            f"this is not a table (binary content). Give {formats}.",
             file=raw.name,
         )
     stripped = sample.lstrip().lower()
@@ -222,6 +226,7 @@ def read_delimited(
 
 __all__ = [
     "DELIMITERS",
+    "SITE_FORMATS",
     "control_fraction",
     "count_outside_quotes",
     "decode_text_table",
