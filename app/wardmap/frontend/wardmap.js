@@ -274,6 +274,7 @@
       restyle();
     }
     renderLegend();
+    keepNewerTarget();
     renderBanner();
   }
 
@@ -283,8 +284,20 @@
   });
   // Recolour the wards for another goal target at once, in the browser (the goal
   // slider calls it while it moves); Python's next render confirms the colours.
+  // A render from Python answers an earlier slider move; if the slider has moved again
+  // since (the browser recoloured for a newer target), keep the newer colours.
+  var clientTarget = null;
+  function keepNewerTarget() {
+    if (clientTarget === null || !recolourData) { return; }
+    var legend = JSON.stringify(args.legend || null);
+    var i = recolourData.legends.map(function (l) { return JSON.stringify(l); }).indexOf(legend);
+    var serverTarget = i >= 0 ? recolourData.targets[i] : null;
+    if (serverTarget === clientTarget) { clientTarget = null; return; }
+    window.phusongRecolour(clientTarget);
+  }
   window.phusongRecolour = function (target) {
     if (!map || !recolourData) { return false; }
+    clientTarget = target;
     var style = {};
     Object.keys(recolourData.values).forEach(function (id) {
       style[id] = goalColour(recolourData.values[id], target, recolourData.scale);
