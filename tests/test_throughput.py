@@ -88,6 +88,31 @@ def test_ward_weighted_quantile_matches_one_ward_at_a_time():
     assert np.isnan(got[5])  # a ward without pixels
 
 
+@pytest.mark.parametrize("q", [0.0, 0.1, 0.5, 0.9, 1.0, 0.37])
+@pytest.mark.parametrize("kind", ["uniform", "ties", "constant", "skewed"])
+def test_ward_weighted_quantile_histogram_equals_sorting(q, kind):
+    # The linear-time histogram search must give exactly the sort-based definition,
+    # including ties, a single repeated value, heavy tails and the extreme quantiles.
+    rng = np.random.default_rng(hash((q, kind)) % 2**32)
+    n, n_wards = 3000, 9
+    ward = rng.integers(0, n_wards - 1, n)  # the last ward has no entry
+    v = {
+        "uniform": rng.uniform(0, 900, n),
+        "ties": np.round(rng.uniform(0, 6, n)),
+        "constant": np.full(n, 42.0),
+        "skewed": rng.lognormal(0, 4, n),
+    }[kind]
+    v[rng.uniform(size=n) < 0.1] = np.nan
+    w = rng.choice([0.0, 0.5, 1.0, 3.0], n)
+    got = ward_weighted_quantile(ward, v, w, n_wards, q)
+    for k in range(n_wards):
+        ref = weighted_quantile(v[ward == k], w[ward == k], q)
+        assert (math.isnan(ref) and math.isnan(got[k])) or got[k] == ref, (k, ref, got[k])
+    # and the whole city as one ward
+    one = ward_weighted_quantile(np.zeros(n, dtype="int64"), v, w, 1, q)[0]
+    assert one == weighted_quantile(v, w, q)
+
+
 def _pieces(people, fraction=None):
     """One ward over a 2 × 2 grid of 100 m pixels."""
     n = len(people)

@@ -215,6 +215,45 @@ def test_gap_slivers_dropped():
     assert len(full.gaps) == 0 and list(full.gaps.columns)[-1] == "geometry"
 
 
+def test_gap_people_equal_exactextract_over_the_gap_polygons(tmp_path):
+    # Two wards whose boundaries cut pixels, a people raster, unserved blobs and slivers:
+    # every gap's people (summed from the wards' pixel pieces, less the dropped slivers)
+    # must equal a second method, exactextract's sum of the people raster over the gap.
+    import exactextract
+    from exactextract.raster import NumPyRasterSource
+    from shapely.geometry import Polygon
+
+    grid = GridSpec(
+        CRS.from_user_input(UTM48N), 10.0, Affine(10, 0, HANOI_X, 0, -10, HANOI_Y + 600), 60, 60
+    )
+    x, y = HANOI_X, HANOI_Y
+    west = Polygon([(x + 3, y + 7), (x + 333, y + 2), (x + 297, y + 596), (x + 11, y + 588)])
+    east = Polygon([(x + 333, y + 2), (x + 597, y + 13), (x + 590, y + 594), (x + 297, y + 596)])
+    wards = gpd.GeoDataFrame({"ward_id": ["w", "e"], "name": ["W", "E"],
+                              "population": [1000.0, 800.0]}, geometry=[west, east], crs=UTM48N)  # fmt: skip
+    rng = np.random.default_rng(11)
+    path = tmp_path / "pop.tif"
+    write_population(path, rng.uniform(0, 5, grid.shape), grid.transform, UTM48N)
+    n = np.ones(grid.shape, dtype="uint16")
+    n[5:25, 5:40] = 0  # a blob across the boundary
+    n[40:43, 50:52] = 0  # a 600 m² sliver (dropped below 1,000 m²)
+    n[50:60, 0:3] = 0  # along the west ward's slanted edge
+    n[rng.uniform(size=grid.shape) < 0.01] = 0  # single pixels: dropped
+    cov = ward_coverage_raster(wards, result_from(grid, n), population_raster=path,
+                               min_gap_area_m2=1_000)  # fmt: skip
+    people, _ = population_on_grid(path, grid)
+    left, bottom, right, top = grid.bounds
+    src = NumPyRasterSource(people, left, bottom, right, top, name="p", srs_wkt=grid.crs.to_wkt())
+    gaps = cov.gaps.to_crs(grid.crs)
+    assert len(gaps) == 2
+    feats = gpd.GeoDataFrame(
+        {"_i": range(len(gaps))}, geometry=gaps.geometry.to_numpy(), crs=grid.crs
+    )
+    ref = exactextract.exact_extract(src, feats, ["sum"], output="pandas", include_cols=["_i"])
+    np.testing.assert_allclose(gaps["population"].to_numpy(), ref["sum"].to_numpy(), rtol=1e-9)
+    assert (gaps.geometry.area >= 1_000 - 1e-6).all()
+
+
 def test_threshold_must_match_grid():
     res = result_from(TINY, np.zeros(TINY.shape), threshold_dbm=-110.0)
     ward_coverage_raster(tiny_ward(), res, threshold_dbm=-110.0)

@@ -180,7 +180,8 @@ def _speed(inputs: Any, params: Any, grid: Any, population_raster: Any, tp: Thro
     from phusong.speed import pixel_throughput_mbps, ward_throughput
 
     choice = getattr(inputs, "population", None)  # physics (issue #12): how people are counted
-    pieces = ward_pixels_for(inputs.wards, grid.grid, choice, population_raster)
+    pieces = ward_pixels_for(inputs.wards, grid.grid, choice, population_raster,
+                             overlap=getattr(grid, "overlap", None))  # fmt: skip
     thr = pixel_throughput_mbps(grid, inputs.sites, tp)
     result = ward_throughput(inputs.wards["ward_id"].to_numpy(), pieces, thr, params=tp,
                              speed_target_mbps=target_mbps)  # fmt: skip

@@ -369,9 +369,12 @@ def raster_layers(
     terrain : dict, optional
         ``used``, ``credit``, ``unknown_km2``.
     """
+    from phusong.raster.ward_pixels import ward_overlap
     from phusong.raster.zonal import ward_coverage_raster
 
     raster = choice.raster if (choice is not None and choice.dasymetric) else None
+    if grid.overlap is None:  # found once; the checks and the progress series reuse it
+        grid.overlap = ward_overlap(wards, grid.grid, raster)
     both = ward_coverage_raster(
         wards,
         with_indoor_layer(grid),

@@ -36,7 +36,7 @@ from phusong.propagation.throughput import (
     ThroughputParams,
     downlink_throughput_mbps,
 )
-from phusong.raster.ward_pixels import WardPixels, ward_weighted_quantile, weighted_quantile
+from phusong.raster.ward_pixels import WardPixels, ward_weighted_quantile
 
 __all__ = [
     "MEASURED_CONTEXT",
@@ -182,11 +182,15 @@ def ward_throughput(
             "above_speed_served_pct": above_served,
         }
     )
+    one_ward = np.zeros(len(t), dtype="int64")
+    city_p10 = float(
+        ward_weighted_quantile(one_ward, np.where(served, t, np.nan), people, 1, 0.1)[0]
+    )
     total_served = float(served_people.sum())
     total_pop = float(np.nansum(pieces.ward_population))
     city = {
         "mean_mbps": float(sum_pt.sum() / total_served) if total_served > 0 else float("nan"),
-        "p10_mbps": weighted_quantile(np.where(served, t, np.nan), people, 0.1),
+        "p10_mbps": city_p10,
         "above_speed_pct": 100.0 * float(above.sum()) / total_pop
         if total_pop > 0
         else float("nan"),

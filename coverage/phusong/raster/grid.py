@@ -166,6 +166,10 @@ class GridResult:
     terrain_unknown : ndarray or None
         bool, True where some cell within its reach had no terrain data (its
         loss was computed without terrain there), when terrain was used.
+    overlap : Overlap or None
+        The wards' pixel pieces on this grid
+        (:func:`phusong.raster.ward_pixels.ward_overlap`), kept by the first
+        per-ward step of an audit so that the later ones reuse them.
     """
 
     grid: GridSpec
@@ -192,24 +196,42 @@ class GridResult:
     indoor_n_servers: np.ndarray | None = None
     earliest_on_air_day: np.ndarray | None = None
     terrain_unknown: np.ndarray | None = None
+    overlap: Any = field(default=None, repr=False)
 
     @classmethod
     def allocate(cls, grid: GridSpec, cells: CellArrays, params: TileParams) -> GridResult:
-        """Empty (all unserved) layers for ``grid``, ready for :meth:`place`."""
+        """Layers for ``grid``, ready for :meth:`place`.
+
+        :meth:`place` writes every pixel of every layer of its tile, and every
+        tile of the grid is placed, so the layers are left uninitialised
+        (``numpy.empty``: no pass over hundreds of megabytes before the
+        work starts; the pages are touched by the threads placing the tiles).
+        Footprint models place only the server layers, so for them the others
+        (RSRP, SINR, the optional layers) start filled.
+        """
         shape = grid.shape
         n_ops = len(cells.operators)
+        empty = np.empty
+
+        def unplaced(
+            dims: tuple[int, ...], fill: Any = np.nan, dtype: str = "float32"
+        ) -> np.ndarray:
+            if params.footprint:
+                return np.full(dims, fill, dtype=dtype)
+            return empty(dims, dtype=dtype)
+
         return cls(
             grid=grid,
             model=params.model,
             threshold_dbm=np.nan if params.footprint else float(params.threshold_dbm),
-            rsrp_dbm=np.full(shape, np.nan, dtype="float32"),
-            serving_cell=np.full(shape, -1, dtype="int32"),
-            serving_site=np.full(shape, -1, dtype="int32"),
-            n_servers=np.zeros(shape, dtype="uint16"),
-            sinr_db=np.full(shape, np.nan, dtype="float32"),
+            rsrp_dbm=unplaced(shape),
+            serving_cell=empty(shape, dtype="int32"),
+            serving_site=empty(shape, dtype="int32"),
+            n_servers=empty(shape, dtype="uint16"),
+            sinr_db=unplaced(shape),
             operators=cells.operators,
-            operator_rsrp_dbm=np.full((n_ops, *shape), np.nan, dtype="float32"),
-            operator_n_servers=np.zeros((n_ops, *shape), dtype="uint16"),
+            operator_rsrp_dbm=unplaced((n_ops, *shape)),
+            operator_n_servers=empty((n_ops, *shape), dtype="uint16"),
             cell_ids=cells.cell_ids,
             site_ids=cells.site_ids,
             cell_site=cells.site_index,
@@ -218,10 +240,10 @@ class GridResult:
             range_m=cells.range_m,
             noise_dbm=float(params.noise_dbm),
             sinr_min_db=params.sinr_min_db,
-            indoor_rsrp_dbm=np.full(shape, np.nan, dtype="float32") if params.indoor else None,
-            indoor_n_servers=np.zeros(shape, dtype="uint16") if params.indoor else None,
-            earliest_on_air_day=np.full(shape, np.inf, dtype="float32") if params.dated else None,
-            terrain_unknown=np.zeros(shape, dtype=bool) if params.terrain is not None else None,
+            indoor_rsrp_dbm=unplaced(shape) if params.indoor else None,
+            indoor_n_servers=unplaced(shape, 0, "uint16") if params.indoor else None,
+            earliest_on_air_day=unplaced(shape, np.inf) if params.dated else None,
+            terrain_unknown=unplaced(shape, False, "bool") if params.terrain is not None else None,
         )
 
     def place(self, tile: TileResult, params: TileParams) -> None:

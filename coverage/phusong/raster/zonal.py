@@ -51,9 +51,8 @@ from exactextract.raster import NumPyRasterSource
 
 from phusong.coverage_table import ward_coverage_table
 from phusong.errors import ConfigError
-from phusong.io.population import population_on_grid
 from phusong.raster.grid import GridResult, GridSpec
-from phusong.raster.ward_pixels import ward_pixel_chunks
+from phusong.raster.ward_pixels import Overlap, ward_overlap
 from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WGS84
 
 log = logging.getLogger(__name__)
@@ -149,14 +148,18 @@ def ward_coverage_raster(
     layers = {ANY_OPERATOR: grid_result.n_servers}
     for i, op in enumerate(grid_result.operators):
         layers[op] = grid_result.operator_n_servers[i]
-    sums = _zonal_sums(wards, geoms, grid, list(layers.values()), population_raster)
+    overlap = grid_result.overlap
+    if overlap is None or overlap.n_wards != len(geoms) or not overlap.serves(population_raster):
+        overlap = ward_overlap(projected, grid, population_raster)
+        grid_result.overlap = overlap  # the later per-ward steps reuse the pieces
+    sums = _zonal_sums(wards, overlap, grid, list(layers.values()))
     class_m2, class_pop = _class_sums(sums, len(layers), area_m2, grid.pixel_area_m2)
     table = ward_coverage_table(
         ward_ids, list(layers), area_m2=area_m2, population=sums.ward_pop,
         class_area_m2=class_m2, class_people=class_pop,
     )  # fmt: skip
     gaps = _gaps(
-        projected, ward_ids, names, area_m2, sums.ward_pop, grid_result, sums.people,
+        projected, ward_ids, names, area_m2, sums.ward_pop, grid_result, overlap,
         min_gap_area_m2,
     )  # fmt: skip
     if sums.people is not None:
@@ -181,41 +184,32 @@ class _ZonalSums:
 
 
 def _zonal_sums(
-    wards: gpd.GeoDataFrame,
-    geoms: np.ndarray,
-    grid: GridSpec,
-    layers: list[np.ndarray],
-    population_raster: Any,
+    wards: gpd.GeoDataFrame, overlap: Overlap, grid: GridSpec, layers: list[np.ndarray]
 ) -> _ZonalSums:
     """Area (and people) of every ward in every redundancy class of every layer, inside the grid.
 
-    One exactextract pass gives each ward's pixels and their exact coverage
-    fractions c_p; the class sums are then ``Σ c_p A`` (and ``Σ c_p P_p``)
-    per class, by :func:`numpy.bincount`, for every layer at once.
+    The wards' pieces (:func:`phusong.raster.ward_pixels.ward_overlap`: each
+    ward's pixels and their exact coverage fractions c_p, found once) give
+    the class sums ``Σ c_p A`` (and ``Σ c_p P_p``) per class by
+    :func:`numpy.bincount`, for every layer.
     """
-    n, n_layers, n_cls = len(geoms), len(layers), len(_CLASSES)
-    classes = [_classes(arr).ravel() for arr in layers]
-    people = source = None
-    if population_raster is not None:
-        people, source = population_on_grid(population_raster, grid)
+    n, n_layers, n_cls = overlap.n_wards, len(layers), len(_CLASSES)
+    ward, pix, cov = overlap.ward, overlap.pixel, overlap.fraction
+    people = overlap.people
+    w_area = cov * grid.pixel_area_m2
+    w_people = None if people is None else cov * np.nan_to_num(people).ravel()[pix]
     class_m2 = np.zeros((n, n_layers, n_cls))
-    class_people = np.zeros_like(class_m2) if people is not None else None
-    ward_pop_raster = np.zeros(n)
-    flat_people = None if people is None else np.nan_to_num(people).ravel()
+    class_people = np.zeros_like(class_m2) if w_people is not None else None
     size = n * n_cls
-    for ward, pix, cov in ward_pixel_chunks(geoms, grid):
-        w_area = cov * grid.pixel_area_m2
-        w_people = None if flat_people is None else cov * flat_people[pix]
-        for j, cls in enumerate(classes):
-            key = ward * n_cls + cls[pix]
-            class_m2[:, j, :] += np.bincount(key, weights=w_area, minlength=size).reshape(n, n_cls)
-            if class_people is not None:
-                class_people[:, j, :] += np.bincount(key, weights=w_people, minlength=size).reshape(
-                    n, n_cls
-                )
-        if w_people is not None:
-            ward_pop_raster += np.bincount(ward, weights=w_people, minlength=n)
-    if people is None:
+    base = ward * n_cls
+    for j, arr in enumerate(layers):
+        key = base + _classes(arr).ravel()[pix]
+        class_m2[:, j, :] = np.bincount(key, weights=w_area, minlength=size).reshape(n, n_cls)
+        if class_people is not None:
+            class_people[:, j, :] = np.bincount(key, weights=w_people, minlength=size).reshape(
+                n, n_cls
+            )
+    if w_people is None:
         source = "uniform:official"
         ward_pop = (
             pd.to_numeric(wards["population"], errors="coerce").to_numpy(dtype="float64")
@@ -223,8 +217,9 @@ def _zonal_sums(
             else np.full(n, np.nan)
         )
     else:
-        ward_pop = ward_pop_raster
-    return _ZonalSums(class_m2, class_people, ward_pop, people, str(source))
+        source = str(overlap.people_label)
+        ward_pop = np.bincount(ward, weights=w_people, minlength=n)
+    return _ZonalSums(class_m2, class_people, ward_pop, people, source)
 
 
 def _class_sums(
@@ -287,29 +282,35 @@ def _gaps(
     area_m2: np.ndarray,
     ward_pop: np.ndarray,
     grid_result: GridResult,
-    people: np.ndarray | None,
+    overlap: Overlap,
     min_gap_area_m2: float,
 ) -> gpd.GeoDataFrame:
-    """Unserved ("any") parts of each ward as polygons, clipped to the ward."""
+    """Unserved ("any") parts of each ward as polygons, clipped to the ward.
+
+    Only the unserved pixels that overlap the ward (its pieces in
+    ``overlap``) are polygonised, then clipped to it. People in a gap: the
+    unserved pixels clipped to the ward are exactly the ward's unserved
+    pieces, so their people are the pieces' sum; the parts dropped as too
+    small are then taken off (their people summed by exactextract, exact
+    partial-pixel weights, as for any polygon).
+    """
     grid = grid_result.grid
-    unserved = grid_result.n_servers == 0
-    keep_ids, keep_names, keep_geoms, keep_area, keep_pop = [], [], [], [], []
+    unserved = (grid_result.n_servers == 0).ravel()
+    people = overlap.people
+    piece_unserved = unserved[overlap.pixel]
+    starts = np.searchsorted(overlap.ward, np.arange(overlap.n_wards + 1), side="left")
+    piece_people = (
+        None if people is None
+        else overlap.fraction * np.nan_to_num(people).ravel()[overlap.pixel] * piece_unserved
+    )  # fmt: skip
+    keep_i, keep_geoms, keep_pop, dropped, dropped_of = [], [], [], [], []
     for i, ward in enumerate(projected.geometry.to_numpy()):
         if ward is None or ward.is_empty:
             continue
-        win = _window(ward.bounds, grid)
-        parts: list[shapely.Geometry] = []
-        if win is not None:
-            block = unserved[win.toslices()].astype("uint8")
-            if block.any():
-                transform = rasterio.windows.transform(win, grid.transform)
-                for geom, _value in rasterio.features.shapes(
-                    block, mask=block.astype(bool), transform=transform, connectivity=4
-                ):
-                    parts.append(shapely.geometry.shape(geom))
+        span = slice(starts[i], starts[i + 1])
+        parts = _unserved_shapes(overlap.pixel[span][piece_unserved[span]], grid)
         # The part of a ward outside the grid has no coverage information: unserved.
-        left, bottom, right, top = grid.bounds
-        outside = shapely.difference(ward, shapely.box(left, bottom, right, top))
+        outside = shapely.difference(ward, shapely.box(*grid.bounds))
         if not outside.is_empty:
             parts.append(outside)
         if not parts:
@@ -317,53 +318,66 @@ def _gaps(
         pieces = shapely.intersection(np.array(parts, dtype=object), ward)
         pieces = shapely.get_parts(shapely.get_parts(pieces))
         pieces = pieces[shapely.get_type_id(pieces) == 3]  # polygons
-        pieces = pieces[shapely.area(pieces) >= min_gap_area_m2]
-        if pieces.size == 0:
+        big = shapely.area(pieces) >= min_gap_area_m2
+        if not big.any():
             continue
-        gap = shapely.union_all(pieces)
-        keep_ids.append(ward_ids[i])
-        keep_names.append(names[i])
+        gap = shapely.union_all(pieces[big])
+        keep_i.append(i)
         keep_geoms.append(gap)
-        keep_area.append(gap.area)
-        if people is None:
+        if piece_people is None:
             keep_pop.append(ward_pop[i] * gap.area / area_m2[i] if area_m2[i] > 0 else np.nan)
         else:
-            keep_pop.append(np.nan)  # filled below in one exactextract pass
+            keep_pop.append(float(piece_people[span].sum()))  # all unserved; less the dropped
+            dropped.extend(pieces[~big])
+            dropped_of.extend([len(keep_i) - 1] * int((~big).sum()))
+    idx = np.asarray(keep_i, dtype="int64")
+    pop = np.asarray(keep_pop, dtype="float64")
+    if people is not None and dropped:
+        pop = np.maximum(pop - _dropped_people(dropped, dropped_of, len(pop), people, grid), 0.0)
     gaps = gpd.GeoDataFrame(
         {
-            "ward_id": pd.array(keep_ids, dtype="string"),
-            "name": pd.array(keep_names, dtype="string"),
-            "area_km2": np.asarray(keep_area, dtype="float64") / 1e6,
-            "population": np.asarray(keep_pop, dtype="float64"),
+            "ward_id": pd.array(ward_ids[idx] if len(idx) else [], dtype="string"),
+            "name": pd.array(names[idx] if len(idx) else [], dtype="string"),
+            "area_km2": shapely.area(np.asarray(keep_geoms, dtype=object)) / 1e6
+            if keep_geoms else np.empty(0),
+            "population": pop,
         },
         geometry=gpd.GeoSeries(keep_geoms, crs=grid.crs),
         crs=grid.crs,
-    )
-    if people is not None and len(gaps):
-        feats = gpd.GeoDataFrame(
-            {"_i": np.arange(len(gaps))}, geometry=gaps.geometry.to_numpy(), crs=grid.crs
-        )
-        sums = exactextract.exact_extract(
-            _source(people, grid, "pop"), feats, ["sum"], output="pandas", include_cols=["_i"]
-        )
-        gaps["population"] = _by_feature(sums, "sum", len(gaps))
+    )  # fmt: skip
     return gaps.to_crs(WGS84)
 
 
-def _window(
-    bounds: tuple[float, float, float, float], grid: GridSpec
-) -> rasterio.windows.Window | None:
-    """Pixel window of ``grid`` covering ``bounds``, clipped; None if disjoint."""
-    res = grid.resolution_m
-    left, _bottom, _right, top = grid.bounds
-    minx, miny, maxx, maxy = bounds
-    c0 = max(math.floor((minx - left) / res), 0)
-    c1 = min(math.ceil((maxx - left) / res), grid.width)
-    r0 = max(math.floor((top - maxy) / res), 0)
-    r1 = min(math.ceil((top - miny) / res), grid.height)
-    if c0 >= c1 or r0 >= r1:
-        return None
-    return rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
+def _dropped_people(
+    parts: list[shapely.Geometry], owner: list[int], n: int, people: np.ndarray, grid: GridSpec
+) -> np.ndarray:
+    """People in the gap parts dropped as too small, summed per gap (``owner``: gap position)."""
+    feats = gpd.GeoDataFrame(
+        {"_i": np.arange(len(parts))}, geometry=np.asarray(parts, dtype=object), crs=grid.crs
+    )
+    sums = exactextract.exact_extract(
+        _source(people, grid, "pop"), feats, ["sum"], output="pandas", include_cols=["_i"]
+    )
+    per_part = _by_feature(sums, "sum", len(parts))
+    return np.bincount(np.asarray(owner, dtype="int64"), weights=per_part, minlength=n)
+
+
+def _unserved_shapes(pixels: np.ndarray, grid: GridSpec) -> list[shapely.Geometry]:
+    """Polygons (4-connected) of the unserved pixels ``pixels`` (flat indices) of ``grid``."""
+    if not pixels.size:
+        return []
+    rows, cols = np.divmod(pixels, grid.width)
+    r0, c0 = int(rows.min()), int(cols.min())
+    block = np.zeros((int(rows.max()) - r0 + 1, int(cols.max()) - c0 + 1), dtype="uint8")
+    block[rows - r0, cols - c0] = 1
+    win = rasterio.windows.Window(c0, r0, block.shape[1], block.shape[0])
+    transform = rasterio.windows.transform(win, grid.transform)
+    return [
+        shapely.geometry.shape(geom)
+        for geom, _value in rasterio.features.shapes(
+            block, mask=block.astype(bool), transform=transform, connectivity=4
+        )
+    ]
 
 
 __all__ = ["RasterCoverage", "ward_coverage_raster"]
