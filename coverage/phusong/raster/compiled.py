@@ -565,5 +565,63 @@ def _book_row(
                 in_n[r, c] += 1
 
 
-__all__ = ["atan2_f32", "dbm_to_mw_f32", "path_loss_scalar", "tile_kernel"]
+# --------------------------------------------------------------------------- placing
+
+
+@njit(cache=True, nogil=True)
+def place_tile(
+    r0, c0, thr, noise_mw, cell_site, cell_carrier, indoor, dated, has_terrain,
+    best, best_cell, best_mw, total, n_serv, op_best, op_n, in_best, in_n, earliest, unknown,
+    rsrp_out, sinr_out, cell_out, site_out, n_out, op_rsrp_out, op_n_out, in_rsrp_out,
+    in_n_out, earliest_out, unknown_out,
+):  # pragma: no cover - compiled
+    """Threshold a tile's accumulators and write every layer of its window, in one pass.
+
+    The compiled twin of :meth:`phusong.raster.grid.GridResult.place` for
+    path-loss models without the SINR criterion (same arithmetic, float32):
+    a pixel is served where its best cell reaches ``thr``; there it gets the
+    best RSRP, the serving cell and site and the best server's SINR
+    S / (I + N) (I = the rest of its carrier's total power); elsewhere NaN
+    and −1. Per-operator RSRP is kept where the operator reaches ``thr``
+    with a server. ``*_out`` are the whole grid's layers, written at
+    ``(r0, c0)`` onwards.
+    """
+    h, w = best.shape
+    n_ops = op_best.shape[0]
+    nan = _F(np.nan)
+    for r in range(h):
+        rr = r0 + r
+        for c in range(w):
+            cc = c0 + c
+            v = best[r, c]
+            k = best_cell[r, c]
+            if k >= 0 and v >= thr:
+                b = best_mw[r, c]
+                interference = max(total[cell_carrier[k], r, c] - b, _F(0.0))
+                rsrp_out[rr, cc] = v
+                sinr_out[rr, cc] = _TEN * _F(math.log10(_F(b / (interference + noise_mw))))
+                cell_out[rr, cc] = k
+                site_out[rr, cc] = cell_site[k]
+            else:
+                rsrp_out[rr, cc] = nan
+                sinr_out[rr, cc] = nan
+                cell_out[rr, cc] = -1
+                site_out[rr, cc] = -1
+            n_out[rr, cc] = n_serv[r, c]
+            for o in range(n_ops):
+                ov = op_best[o, r, c]
+                on = op_n[o, r, c]
+                op_rsrp_out[o, rr, cc] = ov if (ov >= thr and on > 0) else nan
+                op_n_out[o, rr, cc] = on
+            if indoor:
+                iv = in_best[r, c]
+                in_rsrp_out[rr, cc] = iv if iv >= thr else nan
+                in_n_out[rr, cc] = in_n[r, c]
+            if dated:
+                earliest_out[rr, cc] = earliest[r, c]
+            if has_terrain:
+                unknown_out[rr, cc] = unknown[r, c] != 0
+
+
+__all__ = ["atan2_f32", "dbm_to_mw_f32", "path_loss_scalar", "place_tile", "tile_kernel"]
 # fmt: on

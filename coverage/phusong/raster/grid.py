@@ -112,7 +112,13 @@ from phusong import propagation as prop
 from phusong.errors import ConfigError
 from phusong.io.rasters import write_cog
 from phusong.raster.cells import DEFAULT_INTERFERENCE_MARGIN_DB, CellArrays, prepare_cells
-from phusong.raster.kernel import TerrainLoss, TileResult, compute_tile, warm_up_compiled
+from phusong.raster.kernel import (
+    TerrainLoss,
+    TileResult,
+    compute_tile,
+    place_compiled,
+    warm_up_compiled,
+)
 from phusong.raster.spec import FOOTPRINT_MODELS, GridSpec, TileParams, positive_int
 from phusong.schema import ANY_OPERATOR
 
@@ -247,7 +253,16 @@ class GridResult:
         )
 
     def place(self, tile: TileResult, params: TileParams) -> None:
-        """Threshold the raw accumulators of ``tile`` and write them in place."""
+        """Threshold the raw accumulators of ``tile`` and write them in place.
+
+        The fast engine writes path-loss tiles in one compiled pass
+        (:func:`phusong.raster.kernel.place_compiled`); this numpy code is the
+        reference it is tested against (and places footprint tiles and the
+        SINR criterion).
+        """
+        if params.compiled and not params.footprint and params.sinr_min_db is None:
+            place_compiled(tile, params, self)
+            return
         r0, c0 = int(tile.window.row_off), int(tile.window.col_off)
         win = (slice(r0, r0 + int(tile.window.height)), slice(c0, c0 + int(tile.window.width)))
         best, cell = tile.best, tile.best_cell

@@ -29,6 +29,7 @@ fetched here for both engines.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 from rasterio.windows import Window
@@ -210,7 +211,57 @@ def warm_up_compiled() -> float:
         np.zeros((1, 1), dtype="uint8"), acc32.copy(), acc32.copy(), acc32.copy(),
         np.zeros((1, 1), dtype="uint8"),
     )  # fmt: skip
+    _warm_up_place()
     return time.perf_counter() - t0
+
+
+def _warm_up_place() -> None:
+    """Compile (or load) :func:`phusong.raster.compiled.place_tile` with a real call's types."""
+    from phusong.raster.compiled import place_tile
+
+    def z(dtype: str, ndim: int = 2) -> np.ndarray:
+        return np.zeros((1,) * ndim, dtype=dtype)
+
+    i32 = np.zeros(1, dtype="int32")
+    place_tile(
+        0, 0, np.float32(0), np.float32(1), i32, i32, False, False, False,
+        z("float32"), z("int32"), z("float32"), z("float32", 3), z("uint16"), z("float32", 3),
+        z("uint16", 3), z("float32"), z("uint16"), z("float32"), z("uint8"),
+        z("float32"), z("float32"), z("int32"), z("int32"), z("uint16"), z("float32", 3),
+        z("uint16", 3), z("float32"), z("uint16"), z("float32"), z("bool"),
+    )  # fmt: skip
+
+
+def place_compiled(tile: TileResult, params: TileParams, layers: Any) -> None:
+    """Write ``tile`` into the grid's ``layers`` with :func:`phusong.raster.compiled.place_tile`.
+
+    For path-loss models without the SINR criterion; ``layers`` is the
+    :class:`phusong.raster.grid.GridResult` being filled (the same figures as
+    its numpy ``place``, tested equal through the reference engine).
+    """
+    from phusong import propagation as prop
+    from phusong.raster.compiled import place_tile
+
+    f32 = np.float32
+    place_tile(
+        int(tile.window.row_off), int(tile.window.col_off), f32(params.threshold_dbm),
+        f32(prop.dbm_to_mw(params.noise_dbm)), layers.cell_site.astype("int32", copy=False),
+        layers.cell_carrier.astype("int32", copy=False), bool(params.indoor), bool(params.dated),
+        layers.terrain_unknown is not None,
+        tile.best, tile.best_cell, tile.best_mw, tile.total_mw, tile.n_servers, tile.op_best,
+        tile.op_n_servers, _dummy(tile.indoor_best, "float32", -np.inf),
+        _dummy(tile.indoor_n_servers, "uint16", 0), _dummy(tile.earliest_day, "float32", np.inf),
+        _dummy(tile.terrain_unknown, "uint8", 0),
+        layers.rsrp_dbm, layers.sinr_db, layers.serving_cell, layers.serving_site,
+        layers.n_servers, layers.operator_rsrp_dbm, layers.operator_n_servers,
+        _layer(layers.indoor_rsrp_dbm, "float32"), _layer(layers.indoor_n_servers, "uint16"),
+        _layer(layers.earliest_on_air_day, "float32"), _layer(layers.terrain_unknown, "bool"),
+    )  # fmt: skip
+
+
+def _layer(arr: np.ndarray | None, dtype: str) -> np.ndarray:
+    """Return the grid layer, or a 1×1 stand-in when it is off (never written then)."""
+    return arr if arr is not None else np.zeros((1, 1), dtype=dtype)
 
 
 def _dummy(arr: np.ndarray, dtype: str, value: float) -> np.ndarray:
@@ -278,6 +329,7 @@ __all__ = [
     "TileResult",
     "compute_tile",
     "local_boxes",
+    "place_compiled",
     "terrain_windows",
     "warm_up_compiled",
 ]
