@@ -70,6 +70,7 @@ from phusong.models import FOOTPRINT_MODELS as VECTOR_MODELS
 from phusong.models import MODEL_CHOICES
 from phusong.options import AUDIT, PLAN
 from phusong.plan import PlanRun, run_plan
+from phusong.planning.required import TARGET_REASON_PREFIX  # issue #15
 
 # --------------------------------------------------------------------------- inputs
 
@@ -161,6 +162,7 @@ class PlanOptions:
     operator: str | None = None
     time_limit_s: float = float(PLAN["time_limit_s"].default)
     ward_floor_pct: float | None = None
+    cover_targets: bool = bool(PLAN["cover_targets"].default)  # issue #15: needs target places
 
 
 def _file_key(f: InputFile | None) -> str:
@@ -199,6 +201,7 @@ K_CANDIDATE = "compare_candidate_sites"
 #: survive page changes.
 K_PLAN_CANDIDATES = "plan_candidates"
 K_PLAN_EXCLUDED = "plan_excluded"
+K_PLAN_TARGETS = "plan_targets"  # issue #15: target places (InputFile)
 K_PLAN_REQUEST = "plan_request"
 
 #: Upload kinds and their session-state slots.
@@ -1071,13 +1074,21 @@ class PlanRequest:
     options: PlanOptions
     candidates: InputFile | None = None
     excluded: InputFile | None = None
+    targets: InputFile | None = None  # issue #15: target places
 
     @property
     def key(self) -> str:
         """Text naming the request (key of its job and of the derived map and files)."""
         files = "|".join(
             _file_key(f)
-            for f in (self.sites, self.wards, self.raster, self.candidates, self.excluded)
+            for f in (
+                self.sites,
+                self.wards,
+                self.raster,
+                self.candidates,
+                self.excluded,
+                self.targets,
+            )
         )
         return (
             f"plan|{files}|{dataclasses.astuple(self.settings)}|{dataclasses.astuple(self.options)}"
@@ -1093,6 +1104,7 @@ class PlanRequest:
             self.options,
             self.candidates,
             self.excluded,
+            self.targets,
         )
 
 
@@ -1115,6 +1127,8 @@ def _plan_kwargs(options: PlanOptions) -> dict[str, Any]:
     }
     if options.ward_floor_pct is not None:
         kw["ward_floor_pct"] = float(options.ward_floor_pct)
+    if options.cover_targets:  # issue #15: every target place covered
+        kw["cover_targets"] = True
     return kw
 
 
@@ -1127,6 +1141,7 @@ def plan(
     options: PlanOptions,
     candidates: InputFile | None = None,
     excluded: InputFile | None = None,
+    targets: InputFile | None = None,
     _progress: Callable[[str, float], None] | None = None,
 ) -> PlanRun:
     """``run_plan`` on the inputs, model settings and plan options (cached).
@@ -1140,6 +1155,7 @@ def plan(
         wards.open() if wards is not None else None,
         candidates=candidates.path() if candidates is not None else None,
         excluded=excluded.path() if excluded is not None else None,
+        targets=targets.path() if targets is not None else None,  # issue #15
         progress=_progress,
         **_plan_kwargs(options),
         **settings.audit_kwargs(raster),
@@ -1149,7 +1165,15 @@ def plan(
 def _plan_job_fn(request: PlanRequest, *, progress: Callable[[str, float], None]) -> PlanRun:
     r = request
     return plan(
-        r.sites, r.wards, r.raster, r.settings, r.options, r.candidates, r.excluded, progress
+        r.sites,
+        r.wards,
+        r.raster,
+        r.settings,
+        r.options,
+        r.candidates,
+        r.excluded,
+        r.targets,
+        progress,
     )
 
 
@@ -1219,6 +1243,16 @@ def plan_curve(run: PlanRun) -> pd.DataFrame:
 def plan_wards(run: PlanRun) -> pd.DataFrame:
     """Per ward: audited coverage before and after, new sites (``PlanRun.ward_table``)."""
     return run.ward_table()
+
+
+def place_of_reason(reason: str) -> str | None:
+    """Issue #15: the target place a site was placed for (``P001 (name)``), else ``None``."""
+    reason = str(reason)
+    return (
+        reason.removeprefix(TARGET_REASON_PREFIX)
+        if reason.startswith(TARGET_REASON_PREFIX)
+        else None
+    )
 
 
 def plan_new_sites(run: PlanRun) -> pd.DataFrame:

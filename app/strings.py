@@ -347,6 +347,18 @@ EN: dict[str, str] = {
     "plan_excluded_in_use": "No-build zones: {name}",
     "plan_excluded_none": "No no-build zone.",
     "plan_excluded_clear": "Remove the no-build zones",
+    # issue #15: target places the plan must cover
+    "plan_targets": "Target places (optional; points or polygons with deadline and kind: "
+    "GeoJSON, GeoPackage, zipped Shapefile, or CSV/XLSX with lat/lon)",
+    "plan_targets_help": "Industrial parks, stations, the airport… that must have 5G. Each is "
+    "judged by its rule: served (the place has 5G) or site (a 5G site stands in it).",
+    "plan_targets_in_use": "Target places: {name}",
+    "plan_targets_none": "No target places.",
+    "plan_targets_clear": "Remove the target places",
+    "plan_cover_targets": "Cover every target place",
+    "plan_cover_targets_help": "Place new sites for the target places not covered, so that "
+    "every one is covered after the plan (each by its own rule). These sites count against "
+    "the budget. Needs a target places file.",
     "plan_area_note": "The goal of the Overview counts land; planning always counts people. "
     "Both are shown below.",
     "plan_run": "Propose sites",
@@ -399,6 +411,22 @@ EN: dict[str, str] = {
     "col_order": "Order",
     "col_site": "Site",
     "col_people_added": "People added (estimate)",
+    "col_reason": "Why",
+    "plan_reason_coverage": "coverage target",
+    "plan_reason_place": "target place {place}",
+    "plan_headline_targets": "Target places with 5G: {after} of {n} (before: {before}); "
+    "{sites} new sites placed for them.",
+    "plan_headline_targets_ignored": "Target places with 5G: {after} of {n} (before: {before}); "
+    "covering them was not asked for.",
+    "plan_targets_left": "Target places still without 5G",
+    "col_place": "Place",
+    "col_served_share": "Share served",
+    "plan_targets_reason_excluded": "no allowed position: it lies in no-build zones",
+    "plan_targets_reason_not_served": "the site placed for it did not cover it under the model",
+    "plan_targets_reason_no_gain": "its served share stopped growing",
+    "plan_targets_reason_rounds": "the planning rounds ran out",
+    "plan_targets_reason_budget": "a budget plan has one round; raise the budget",
+    "plan_targets_reason_not_asked": "covering target places was not asked for",
     "col_lat": "Latitude",
     "col_lon": "Longitude",
     "plan_wards": "Each ward before and after",
@@ -796,6 +824,18 @@ VI: dict[str, str] = {
     "plan_excluded_in_use": "Vùng cấm đặt trạm: {name}",
     "plan_excluded_none": "Không có vùng cấm đặt trạm.",
     "plan_excluded_clear": "Bỏ các vùng cấm đặt trạm",
+    # issue #15: địa điểm mục tiêu kế hoạch phải phủ sóng
+    "plan_targets": "Địa điểm mục tiêu (không bắt buộc; điểm hoặc đa giác có thời hạn và loại: "
+    "GeoJSON, GeoPackage, Shapefile nén zip, hoặc CSV/XLSX có lat/lon)",
+    "plan_targets_help": "Khu công nghiệp, nhà ga, sân bay… phải có 5G. Mỗi địa điểm được đánh "
+    "giá theo tiêu chí riêng: có sóng (địa điểm có 5G) hoặc có trạm (có trạm 5G đặt bên trong).",
+    "plan_targets_in_use": "Địa điểm mục tiêu: {name}",
+    "plan_targets_none": "Không có địa điểm mục tiêu.",
+    "plan_targets_clear": "Bỏ các địa điểm mục tiêu",
+    "plan_cover_targets": "Phủ sóng mọi địa điểm mục tiêu",
+    "plan_cover_targets_help": "Đặt trạm mới cho các địa điểm mục tiêu chưa có 5G, để sau kế "
+    "hoạch địa điểm nào cũng có 5G (theo tiêu chí riêng của từng nơi). Các trạm này được tính "
+    "vào ngân sách. Cần tệp địa điểm mục tiêu.",
     "plan_area_note": "Mục tiêu ở trang Tổng quan đang tính theo diện tích; quy hoạch luôn tính "
     "theo dân số. Cả hai con số đều có ở bên dưới.",
     "plan_run": "Đề xuất trạm mới",
@@ -850,6 +890,22 @@ VI: dict[str, str] = {
     "col_order": "Thứ tự",
     "col_site": "Trạm",
     "col_people_added": "Số người có thêm sóng (ước tính)",
+    "col_reason": "Lý do",
+    "plan_reason_coverage": "mục tiêu phủ sóng",
+    "plan_reason_place": "địa điểm mục tiêu {place}",
+    "plan_headline_targets": "Địa điểm mục tiêu có 5G: {after}/{n} (trước đó: {before}); "
+    "đặt {sites} trạm mới cho các địa điểm này.",
+    "plan_headline_targets_ignored": "Địa điểm mục tiêu có 5G: {after}/{n} (trước đó: {before}); "
+    "kế hoạch không yêu cầu phủ sóng các địa điểm này.",
+    "plan_targets_left": "Địa điểm mục tiêu vẫn chưa có 5G",
+    "col_place": "Địa điểm",
+    "col_served_share": "Tỷ lệ được phủ",
+    "plan_targets_reason_excluded": "không có vị trí được phép: địa điểm nằm trong vùng cấm đặt trạm",
+    "plan_targets_reason_not_served": "trạm đặt cho địa điểm vẫn chưa phủ được theo mô hình",
+    "plan_targets_reason_no_gain": "tỷ lệ diện tích được phủ không tăng thêm",
+    "plan_targets_reason_rounds": "đã hết số vòng quy hoạch",
+    "plan_targets_reason_budget": "kế hoạch theo ngân sách chỉ chạy một vòng; hãy tăng ngân sách",
+    "plan_targets_reason_not_asked": "không yêu cầu phủ sóng các địa điểm mục tiêu",
     "col_lat": "Vĩ độ",
     "col_lon": "Kinh độ",
     "plan_wards": "Từng phường, xã trước và sau",

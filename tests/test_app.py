@@ -201,6 +201,8 @@ DYNAMIC_KEYS = {
     "model_desc_": ["planning", "disc", "sector", "uma", "umi", "rma", "hata", "fspl"],
     "m_": ["pop", "area"],
     "col_": ["pop_pct", "area_pct"],
+    # issue #15: why a target place is left without 5G
+    "plan_targets_reason_": ["excluded", "not_served", "no_gain", "rounds", "budget", "not_asked"],
 }
 
 
@@ -213,9 +215,11 @@ def test_every_key_the_app_uses_has_a_text():
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     used.add(arg.value)
     used |= {p + v for p, values in DYNAMIC_KEYS.items() for v in values}
-    used |= {f"{n}{s}" for n in ("plan_candidates", "plan_excluded") for s in ("", "_help")}
-    used |= {f"{n}_in_use" for n in ("plan_candidates", "plan_excluded")}
-    used |= {f"{n}_clear" for n in ("plan_candidates", "plan_excluded")}
+    uploads = ("plan_candidates", "plan_excluded", "plan_targets")
+    used |= {f"{n}{s}" for n in uploads for s in ("", "_help")}
+    used |= {f"{n}_in_use" for n in uploads}
+    used |= {f"{n}_clear" for n in uploads}
+    used |= {"plan_headline_targets", "plan_headline_targets_ignored"}  # issue #15
     missing = sorted(k for k in used if k not in strings.EN)
     assert not missing, missing
 
@@ -1227,6 +1231,56 @@ def test_plan_page_excluded_zones(small, central_wards, planned):
     assert len(new) > 0
     pts = shapely.points(new["lon_deg"].to_numpy(), new["lat_deg"].to_numpy())
     assert not shapely.intersects(zone, pts).any()
+
+
+def _places_upload(central_wards: services.InputFile) -> services.InputFile:
+    """Issue #15: one 60 m square industrial park (rule ``site``) inside the first central ward."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from phusong.geo import equal_area_crs
+
+    wards = gpd.read_file(io.BytesIO(central_wards.data))
+    crs = equal_area_crs(wards)
+    c = wards.to_crs(crs).geometry.iloc[0].representative_point()
+    park = gpd.GeoDataFrame(
+        {"name": ["KCN Thử"], "kind": ["industrial_park"], "deadline": ["2026-12-31"],
+         "rule": ["site"]},
+        geometry=[box(c.x - 30, c.y - 30, c.x + 30, c.y + 30)],
+        crs=crs,
+    ).to_crs("EPSG:4326")  # fmt: skip
+    return services.InputFile.from_bytes("places.geojson", park.to_json().encode("utf-8"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_plan_page_covers_every_target_place(small, central_wards, planned, lang):
+    """Issue #15: the "cover every target place" box plans a site for the park; both languages."""
+    places = _places_upload(central_wards)
+    at = _plan_page(small, central_wards, lang=lang)
+    assert at.checkbox(key="plan_w_cover").disabled  # no target places yet
+    assert at.checkbox(key="plan_w_cover").label == strings.t("plan_cover_targets", lang)
+    at.session_state[services.K_PLAN_TARGETS] = places  # as the uploader's callback does
+    at.run()
+    assert any("places.geojson" in c.value for c in at.caption)
+    assert not at.checkbox(key="plan_w_cover").disabled
+    at.checkbox(key="plan_w_cover").check().run()
+    _settle(at.button(key="plan_run").click().run())
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert planned[-1]["cover_targets"] is True and planned[-1]["targets"] == places.path()
+    run = _direct_plan(small, central_wards, target_pct=99.0, targets=places.path(),
+                       cover_targets=True)  # fmt: skip
+    s = run.summary
+    assert (s["targets_covered_before"], s["targets_covered_after"]) == (0, 1)
+    assert s["n_target_sites"] == 1 and s["target_sites"][0]["site_id"] == "NEW-0001"
+    words = strings.t("plan_headline_targets", lang, after="1", n="1", before="0", sites="1")
+    assert any(words in x.value for x in [*at.success, *at.warning])
+    table = next(d.value for d in at.dataframe if strings.t("col_reason", lang) in d.value.columns)
+    why = table[strings.t("col_reason", lang)].tolist()
+    assert why[0] == strings.t("plan_reason_place", lang, place="P001 (KCN Thử)")
+    assert set(why[1:]) <= {strings.t("plan_reason_coverage", lang)}
+    assert len(why) == s["n_new_sites"]
 
 
 @pytest.mark.parametrize(

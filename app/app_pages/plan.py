@@ -21,6 +21,7 @@ from strings import labels, step_text, t
 
 CANDIDATE_TYPES = ["csv", "gz", "xlsx", "geojson", "json", "gpkg", "zip", "parquet"]
 ZONE_TYPES = ["geojson", "json", "gpkg", "zip", "parquet"]
+TARGET_TYPES = ["geojson", "json", "gpkg", "zip", "parquet", "fgb", "csv", "xlsx"]  # issue #15
 DEFAULT_BUDGET = 10
 MODES = ("target", "floor", "budget")
 K_CANCELLED = "plan_cancelled_note"  # set by the cancel button, shown once
@@ -74,6 +75,7 @@ def remembered_widgets(last: services.PlanOptions | None, goal: Any) -> None:
         "plan_w_time": float(last.time_limit_s) if last is not None else 60.0,
         "plan_w_spacing": float(last.min_spacing_m) if last is not None else 0.0,
         "plan_w_operator": (last.operator or "auto") if last is not None else "auto",
+        "plan_w_cover": bool(last.cover_targets) if last is not None else False,  # issue #15
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
@@ -157,7 +159,7 @@ def solver_options() -> tuple[str, float]:
 
 
 def options_section(goal: Any, last: services.PlanOptions | None) -> tuple[Any, ...]:
-    """Every option of the plan; returns (options, candidates, excluded)."""
+    """Every option of the plan; returns (options, candidates, excluded, target places)."""
     remembered_widgets(last, goal)
     left, right = st.columns(2, gap="large")
     with left:
@@ -187,6 +189,15 @@ def options_section(goal: Any, last: services.PlanOptions | None) -> tuple[Any, 
         excluded = optional_file(
             "plan_excluded", services.K_PLAN_EXCLUDED, ZONE_TYPES, "plan_excluded_none"
         )
+        targets = optional_file(  # issue #15: target places, and covering every one
+            "plan_targets", services.K_PLAN_TARGETS, TARGET_TYPES, "plan_targets_none"
+        )
+        cover = st.checkbox(
+            t("plan_cover_targets"),
+            key="plan_w_cover",
+            disabled=targets is None,
+            help=t("plan_cover_targets_help"),
+        )
     options = services.PlanOptions(
         target_pct=target,
         budget=budget,
@@ -195,8 +206,9 @@ def options_section(goal: Any, last: services.PlanOptions | None) -> tuple[Any, 
         operator=None if operator == "auto" else str(operator),
         time_limit_s=time_limit,
         ward_floor_pct=floor,
+        cover_targets=bool(cover) and targets is not None,
     )
-    return options, candidates, excluded
+    return options, candidates, excluded, targets
 
 
 @st.fragment(run_every=0.5)
@@ -283,7 +295,10 @@ def headline(run: Any) -> None:
         if floor is not None
         else ""
     )
-    (st.success if met else st.warning)(" ".join(x for x in (text, wards, lowest, floor_text) if x))
+    places = targets_text(s)  # issue #15
+    (st.success if met else st.warning)(
+        " ".join(x for x in (text, wards, lowest, floor_text, places) if x)
+    )
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         t("m_pop_after"),
@@ -316,6 +331,46 @@ def headline(run: Any) -> None:
         )
     )
     st.caption(t("plan_estimate_note"))
+
+
+def targets_text(s: dict[str, Any]) -> str:
+    """Issue #15: target places with 5G before → after, and the sites placed for them."""
+    if s.get("n_target_places") is None or s.get("targets_covered_after") is None:
+        return ""
+    return t(
+        "plan_headline_targets" if s.get("cover_targets") else "plan_headline_targets_ignored",
+        after=fmt.count(s["targets_covered_after"]),
+        n=fmt.count(s["n_target_places"]),
+        before=fmt.count(s["targets_covered_before"]),
+        sites=fmt.count(s.get("n_target_sites", 0)),
+    )
+
+
+def targets_section(run: Any) -> None:
+    """Issue #15: the target places still without 5G after the plan, and why."""
+    left = run.summary.get("targets_uncovered_after") or []
+    if not left:
+        return
+    st.subheader(t("plan_targets_left"))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_place"): [f"{u['place_id']} {u['name']}".strip() for u in left],
+                t("col_served_share"): [fmt.pct(u["served_share_pct"]) for u in left],
+                t("col_reason"): [t(f"plan_targets_reason_{u['reason']}") for u in left],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def reason_text(reason: str) -> str:
+    """Issue #15: why a site is proposed, in the user's language."""
+    place = services.place_of_reason(reason)
+    if place is not None:
+        return t("plan_reason_place", place=place)
+    return t("plan_reason_coverage")
 
 
 def curve_section(run: Any) -> None:
@@ -379,6 +434,7 @@ def sites_section(run: Any) -> None:
                 t("col_site"): new["site_id"].astype(str),
                 t("col_ward"): new["ward"].astype(str),
                 t("col_people_added"): [fmt.count(x) for x in new["covered_people_gain"]],
+                t("col_reason"): [reason_text(str(r)) for r in new["reason"]],  # issue #15
                 t("col_lat"): new["lat_deg"].round(5),
                 t("col_lon"): new["lon_deg"].round(5),
             }
@@ -494,8 +550,10 @@ request: services.PlanRequest | None = st.session_state.get(services.K_PLAN_REQU
 if sites is None:
     st.warning(t("synthetic_banner"), icon="⚠️")
 
-options, candidates, excluded = options_section(goal, request.options if request else None)
-current = services.PlanRequest(sites, wards, raster, settings, options, candidates, excluded)
+options, candidates, excluded, targets = options_section(goal, request.options if request else None)
+current = services.PlanRequest(
+    sites, wards, raster, settings, options, candidates, excluded, targets
+)
 st.caption(t("sidebar_model", label=services.model_label(settings)))
 if st.button(t("plan_run"), type="primary", key="plan_run", icon=":material/add_location_alt:"):
     st.session_state[services.K_PLAN_REQUEST] = current
@@ -517,6 +575,7 @@ headline(run)
 curve_section(run)
 map_section(run, request.key)
 sites_section(run)
+targets_section(run)  # issue #15
 wards_section(run)
 downloads_section(run, request)
 compare_section(run, request)

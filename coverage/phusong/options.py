@@ -559,6 +559,16 @@ PLAN: dict[str, Option] = {
         metavar="PCT",
     ),
     # --- end app ------------------------------------------------------------------
+    # --- progress (issue #15): target places the plan must cover ------------------
+    "targets": AUDIT["targets"],
+    "place_min_share_pct": AUDIT["place_min_share_pct"],
+    "cover_targets": Option(
+        "bool",
+        "also cover every target place of --targets by its rule: sites are placed for the "
+        "places not covered (they count against --budget)",
+        default=False,
+    ),
+    # --- end progress ---------------------------------------------------------------
     "out": Option("path", "output folder", default=Path(DEFAULT_PLAN_OUT), metavar="DIR"),
     "overwrite": AUDIT["overwrite"],
     "fail_under": Option(

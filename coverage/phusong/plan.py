@@ -22,6 +22,7 @@ from phusong.summary import jsonable
 
 if TYPE_CHECKING:
     from phusong.planning import Method, PlanResult
+    from phusong.planning.required import RequiredSites, TargetLedger
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,12 @@ class PlanRun:
             ``order``, ``site_id``, ``round``, ``ward_id``, ``ward`` (name; empty
             outside every ward), ``lat_deg``, ``lon_deg`` [degrees], ``cells``
             and ``covered_people_gain`` (people the site adds, estimated on the
-            planner's demand grid) [people].
+            planner's demand grid; NaN for a site placed for a target place)
+            [people], ``reason`` (``coverage``, or ``target place P001 (name)``
+            for a site placed so that a target place is covered).
         """
+        from phusong.planning.required import COVERAGE_REASON
+
         sites = self.plan.sites
         one = sites.drop_duplicates("site_id").sort_values("order", kind="mergesort")
         cells = sites.groupby("site_id", sort=False).size()
@@ -104,6 +109,9 @@ class PlanRun:
                 "lon_deg": one["lon_deg"].to_numpy("float64"),
                 "cells": one["site_id"].map(cells).to_numpy("int64"),
                 "covered_people_gain": one["covered_people_gain"].to_numpy("float64"),
+                "reason": (  # issue #15: why the site is proposed
+                    one["reason"].astype(str).to_numpy() if "reason" in one else COVERAGE_REASON
+                ),
             }
         )
 
@@ -396,6 +404,8 @@ def run_plan(
     progress: ProgressFn | None = None,
     plan_options: dict[str, Any] | None = None,
     ward_floor_pct: float | None = None,  # issue #16 (app): every ward at least X %
+    targets: Any = None,  # issue #15: target places (judged by every audit)
+    cover_targets: bool = PLAN["cover_targets"].default,  # issue #15: … and covered by the plan
     **audit_kwargs: Any,
 ) -> PlanRun:
     """Propose new sites to reach the goal, and check the proposal by re-auditing.
@@ -443,6 +453,19 @@ def run_plan(
         the re-audit meets the target *and* every floor. The summary then holds
         ``ward_floor_pct``, ``meets_ward_floor_after`` and
         ``wards_below_floor_after``.
+    targets : path, file object, GeoDataFrame or PlacesRead, optional
+        Target places (:mod:`phusong.io.targets`), read once and judged by
+        every audit (``place_min_share_pct`` as for :func:`run_audit`).
+    cover_targets : bool
+        The plan must also leave every target place covered by its own rule
+        (:mod:`phusong.planning.required`): each round first places sites for
+        the places the last audit judged not covered, re-audits, then plans
+        for the coverage target on what is left. Needs ``targets`` and
+        ``verify``. In budget mode these sites count against the budget (a
+        budget smaller than the sites they need is refused). The summary then
+        holds ``targets_covered_before`` / ``_after``,
+        ``targets_uncovered_after`` (with the reason for each) and
+        ``target_sites``.
     plan_options : dict, optional
         Further options of :func:`phusong.planning.propose_sites`
         (``demand_cell_m``, ``candidate_spacing_m``, ``new_site``,
@@ -513,6 +536,8 @@ def run_plan(
         operator=operator,
         plan_options=plan_options,
         audit_kwargs=audit_kwargs,
+        targets=targets,
+        cover_targets=cover_targets,
     )
     stage = _stage_progress(say, 1 + options.max_rounds * (2 if verify else 1))
     before = run_audit(
@@ -524,9 +549,15 @@ def run_plan(
     from phusong.planning.floors import floor_summary  # issue #16 (app): every ward ≥ X %
 
     summary.update(floor_summary(rounds.after, options.plan_options.get("ward_floor_pct")))
+    summary.update(_targets_figures(before, rounds, options))  # issue #15: target places
+    summary["note"] = " ".join(x for x in (summary["note"], _targets_note(summary)) if x)
     given_files = {
         key: rec
-        for key, source in (("candidates", candidates), ("excluded", excluded))
+        for key, source in (
+            ("candidates", candidates),
+            ("excluded", excluded),
+            ("targets", targets),  # issue #15
+        )
         if (rec := input_record(source)) is not None
     }
     summary["inputs"] = {**summary["inputs"], **given_files}  # SHA-256 of every input file
@@ -564,6 +595,7 @@ class _Options:
     operator: str | None
     plan_options: dict[str, Any]
     audit_kwargs: dict[str, Any]
+    cover_targets: bool = False  # issue #15: every target place covered
 
     @property
     def mode(self) -> str:
@@ -583,6 +615,8 @@ def _checked_options(
     operator: str | None,
     plan_options: dict[str, Any] | None,
     audit_kwargs: dict[str, Any],
+    targets: Any = None,
+    cover_targets: bool = False,
 ) -> _Options:
     """Check every option against :data:`phusong.options.PLAN` before any audit runs.
 
@@ -608,6 +642,11 @@ def _checked_options(
             raise ConfigError(f"{key}: given twice.")
     kw = dict(audit_kwargs)
     kw.setdefault("min_gap_area_m2", PLAN_MIN_GAP_AREA_M2)
+    cover = _checked_cover_targets(targets, cover_targets, verify)  # issue #15
+    if targets is not None:  # read once: every audit of the plan judges the same places
+        from phusong.io.targets import places_input
+
+        kw["targets"] = places_input(targets)
     if target_pct is not None and kw.get("goal") is None:
         kw["goal"] = Goal.target(float(target_pct), kw.get("goal_metric") or "population")
     return _Options(
@@ -621,7 +660,30 @@ def _checked_options(
         operator=operator,
         plan_options=dict(plan_options or {}),
         audit_kwargs=kw,
+        cover_targets=cover,
     )
+
+
+def _checked_cover_targets(targets: Any, cover_targets: Any, verify: Any) -> bool:
+    """Issue #15: ``cover_targets`` checked; it needs target places and the re-audits.
+
+    Raises
+    ------
+    ConfigError
+        ``cover_targets`` without ``targets``, or with ``verify=False``.
+    """
+    cover = bool(check("cover_targets", cover_targets, PLAN))
+    if cover and targets is None:
+        raise ConfigError(
+            "cover_targets: there are no target places to cover; give a places file "
+            "with targets=… (--targets FILE), or leave cover_targets off."
+        )
+    if cover and not verify:
+        raise ConfigError(
+            "cover_targets: whether a place is covered is judged by re-auditing; "
+            "keep verify=True, or leave cover_targets off."
+        )
+    return cover
 
 
 @dataclass(frozen=True)
@@ -706,6 +768,7 @@ class _Rounds:
     history: list[dict[str, Any]] = field(default_factory=list)
     combined: PlanResult | None = None
     after: AuditResult | None = None
+    ledger: TargetLedger | None = None  # issue #15: what the rounds did for target places
 
     @property
     def plan(self) -> PlanResult:
@@ -725,31 +788,100 @@ def _plan_rounds(
 
     Round ``r`` uses progress stages ``2r − 1`` (proposing) and ``2r``
     (re-auditing). Stops after one round without verification or in budget
-    mode, when a round adds no site, or when the re-audit meets the target.
+    mode, when a round adds no site, or when the re-audit meets the target
+    (and every ward floor, and covers every target place that can be covered).
+
+    Issue #15, ``cover_targets``: a round first places sites for the target
+    places the last audit judged not covered
+    (:func:`phusong.planning.required.required_sites`) and re-audits with
+    them, so that the planner plans on the gaps they leave.
     """
     rounds = _Rounds()
     current, operator = before, options.operator
+    if options.cover_targets:
+        from phusong.planning.propose import new_site_operator
+        from phusong.planning.required import TargetLedger
+
+        rounds.ledger = TargetLedger()
+        operator = new_site_operator(before, operator)  # the forced sites' and the planner's
     for rnd in range(1, options.max_rounds + 1):
-        stage(2 * rnd - 1, f"round {rnd}")("proposing new sites", 0.0)
-        plan = _propose_round(current, before, rounds, options, setting, operator)
+        say = stage(2 * rnd - 1, f"round {rnd}")
+        say("proposing new sites", 0.0)
+        start = current
+        forced, current = _target_sites(rnd, current, before, rounds, options, setting, operator)
+        plan = _propose_round(current, before, rounds, options, setting, operator, forced)
         operator = plan.summary["operator"]
         rounds.plans.append(plan)
         rounds.combined = _combine_plans(rounds.plans)
-        rounds.history.append(_history_entry(rnd, current, plan))
+        rounds.history.append(_history_entry(rnd, start, plan))
         if not options.verify:
             break
-        rounds.after = _re_audit(
-            before, rounds, setting, stage(2 * rnd, f"round {rnd}: re-auditing")
+        planned = int(plan.summary["n_sites"]) - int(plan.summary.get("n_target_sites", 0))
+        rounds.after = (
+            current  # only sites for target places this round: their audit is the re-audit
+            if planned == 0 and current is not start
+            else _re_audit(before, rounds, setting, stage(2 * rnd, f"round {rnd}: re-auditing"))
         )
         coverage_after = float(rounds.after.summary["population_coverage_pct"])
         rounds.history[-1]["population_coverage_pct_after"] = coverage_after
+        if rounds.ledger is not None:
+            rounds.ledger.review(rounds.after, rnd)
         if options.mode == "budget" or plan.summary["n_sites"] == 0:
             break
         floor = options.plan_options.get("ward_floor_pct")  # issue #16 (app)
+        pending = rounds.ledger.pending(rounds.after) if rounds.ledger is not None else []
         if coverage_after >= setting.target - 1e-9 and floors_met(rounds.after, floor):
-            break
+            if not pending:
+                break
         current = rounds.after
     return rounds
+
+
+def _target_sites(
+    rnd: int,
+    current: AuditResult,
+    before: AuditResult,
+    rounds: _Rounds,
+    options: _Options,
+    setting: _Setting,
+    operator: str | None,
+) -> tuple[RequiredSites | None, AuditResult]:
+    """Issue #15: sites for the target places ``current`` leaves uncovered, and their audit.
+
+    Returns ``(None, current)`` without ``cover_targets`` or when every place
+    is covered (or given up).
+
+    Raises
+    ------
+    ConfigError
+        Budget mode with a budget smaller than the sites the places need.
+    """
+    if rounds.ledger is None or operator is None or not rounds.ledger.pending(current):
+        return None, current
+    from phusong.planning.required import required_sites
+
+    forced = required_sites(
+        current,
+        rounds.ledger,
+        rnd,
+        operator=operator,
+        zones=setting.zones,
+        min_spacing_m=options.min_spacing_m,
+        new_site=options.plan_options.get("new_site"),
+    )
+    if options.budget is not None and forced.n_sites > options.budget:
+        raise ConfigError(
+            f"budget: covering the {len(rounds.ledger.attempts)} target places not covered "
+            f"needs {forced.n_sites} new sites, more than the budget of {options.budget}; "
+            f"raise the budget to at least {forced.n_sites}, or leave cover_targets off."
+        )
+    if forced.n_sites == 0:
+        return forced, current
+    taken = rounds.combined.sites if rounds.combined is not None else None
+    cells = forced.sites if taken is None else pd.concat([taken, forced.sites], ignore_index=True)
+    audited = _audit_with(before, gpd.GeoDataFrame(cells, geometry="geometry", crs=forced.sites.crs),
+                          setting, _silent)  # fmt: skip
+    return forced, audited
 
 
 def floors_met(result: AuditResult, floor_pct: float | None) -> bool:
@@ -766,8 +898,13 @@ def _propose_round(
     options: _Options,
     setting: _Setting,
     operator: str | None,
+    forced: RequiredSites | None = None,
 ) -> PlanResult:
     """One round's proposal on the gaps of ``current``, away from positions already taken.
+
+    Issue #15: the round's sites for target places (``forced``, already in
+    ``current``) come first, count against a budget and are not offered again
+    (:func:`phusong.planning.required.with_required`).
 
     Raises
     ------
@@ -775,12 +912,17 @@ def _propose_round(
         The new sites' operator is not among the operators the audit keeps.
     """
     from phusong.planning import propose_sites
+    from phusong.planning.required import with_required
 
     taken = rounds.combined.sites if rounds.combined is not None else None
+    n_forced = 0
+    if forced is not None and forced.n_sites:
+        n_forced = forced.n_sites
+        taken = forced.sites if taken is None else pd.concat([taken, forced.sites])
     plan = propose_sites(
         current,
         target_pct=setting.target,
-        budget=options.budget,
+        budget=None if options.budget is None else options.budget - n_forced,
         candidates=setting.candidates,
         min_spacing_m=options.min_spacing_m,
         excluded=_with_taken_positions(setting.zones, taken, setting.metric_crs),
@@ -795,7 +937,7 @@ def _propose_round(
             f"operator: the new sites belong to {op}, but the audit keeps only "
             f"{', '.join(before.params.operators)}; plan for one of those operators."
         )
-    return plan
+    return with_required(plan, forced)  # issue #15: sites for target places first
 
 
 def _history_entry(rnd: int, current: AuditResult, plan: PlanResult) -> dict[str, Any]:
@@ -803,6 +945,7 @@ def _history_entry(rnd: int, current: AuditResult, plan: PlanResult) -> dict[str
     return {
         "round": rnd,
         "n_new_sites": int(plan.summary["n_sites"]),
+        "n_target_sites": int(plan.summary.get("n_target_sites", 0)),  # issue #15
         "population_coverage_pct_start": float(current.summary["population_coverage_pct"]),
         "estimated_population_coverage_pct_after": float(plan.summary["coverage_after_pct"]),
         "population_coverage_pct_after": None,
@@ -824,14 +967,23 @@ def _re_audit(
         return before  # nothing added: the re-audit is the audit
     if plan.summary["n_sites"] == 0 and rounds.after is not None:
         return rounds.after  # nothing added this round: the last re-audit stands
-    frame = pd.DataFrame(combined.sites_for_audit(before.sites))
+    return _audit_with(before, combined.sites, setting, progress)
+
+
+def _audit_with(
+    before: AuditResult, cells: gpd.GeoDataFrame, setting: _Setting, progress: ProgressFn
+) -> AuditResult:
+    """Audit the existing plus the proposed ``cells`` (same model and parameters)."""
+    from phusong.planning.propose import existing_plus
+
+    frame = pd.DataFrame(existing_plus(before.sites, cells))
     after = run_audit(frame, before.ward_table, progress=progress, **setting.audit_kwargs_after)
     after.summary["synthetic"] = bool(before.summary["synthetic"]) or bool(
         after.summary["synthetic"]
     )
     after.summary["inputs"] = {
         **before.summary["inputs"],
-        "proposed_sites": {"name": "<proposed sites>", "cells": len(combined.sites)},
+        "proposed_sites": {"name": "<proposed sites>", "cells": len(cells)},
     }
     return after
 
@@ -866,6 +1018,48 @@ def _plan_summary(
             "note": _summary_note(plan, after, rounds, options, target, meets_after),
         }
     )
+
+
+def _targets_figures(before: AuditResult, rounds: _Rounds, options: _Options) -> dict[str, Any]:
+    """Issue #15: the summary's figures on target places (:func:`~phusong.planning.required.targets_summary`)."""
+    from phusong.planning.required import COVERAGE_REASON, targets_summary
+
+    one = rounds.plan.sites.drop_duplicates("site_id")
+    forced = one["reason"].astype(str) != COVERAGE_REASON if "reason" in one else []
+    ids = one.loc[forced, "site_id"].astype(str).tolist() if len(one) else []
+    return targets_summary(before, rounds.after, rounds.ledger, mode=options.mode, site_ids=ids)
+
+
+#: Issue #15: why a target place is left uncovered, in the summary's plain-words note.
+UNCOVERED_WORDS = {
+    "excluded": "no allowed position: it lies in excluded zones",
+    "not_served": "the site placed for it did not cover it under the model",
+    "no_gain": "its served share stopped growing",
+    "rounds": "the rounds ran out",
+    "budget": "a budget plan has one round",
+    "not_asked": "covering target places was not asked for",
+}
+
+
+def _targets_note(s: dict[str, Any]) -> str:
+    """Issue #15: plain words on the target places (empty without ``cover_targets``)."""
+    if not s.get("cover_targets") or s.get("targets_covered_after") is None:
+        return ""
+    left = s["targets_uncovered_after"]
+    text = (
+        f"Target places covered: {s['targets_covered_before']} of {s['n_target_places']} "
+        f"before, {s['targets_covered_after']} after; {s['n_target_sites']} new sites were "
+        "placed for them."
+    )
+    if left:
+        text += (
+            " Not covered: "
+            + "; ".join(
+                f"{u['place_id']} {u['name']} ({UNCOVERED_WORDS[u['reason']]})" for u in left
+            )
+            + "."
+        )
+    return text
 
 
 def _coverage_figures(

@@ -26,9 +26,11 @@ from phusong.output.text import format_pct, target_text
 from phusong.sample import SHEET_COLUMNS
 
 #: Columns of ``proposed_sites.csv``: the operator site/sector sheet that
-#: ``phusong audit --sites`` reads (as the shipped sample), plus ``order`` and
-#: the ``synthetic`` flag (:data:`phusong.output.tables.SYNTHETIC_COLUMN`).
-PLAN_SHEET_COLUMNS = (*SHEET_COLUMNS, "order", SYNTHETIC_COLUMN)
+#: ``phusong audit --sites`` reads (as the shipped sample), plus ``order``,
+#: ``reason`` (``coverage``, or ``target place P001 (name)`` for a site placed so
+#: that a target place is covered, issue #15) and the ``synthetic`` flag
+#: (:data:`phusong.output.tables.SYNTHETIC_COLUMN`).
+PLAN_SHEET_COLUMNS = (*SHEET_COLUMNS, "order", "reason", SYNTHETIC_COLUMN)
 
 #: Canonical site columns renamed to their site-sheet names.
 _SHEET_NAMES = {"lat_deg": "lat", "lon_deg": "lon"}
@@ -60,6 +62,10 @@ def plan_sites_sheet(sites: Any, synthetic: bool = False) -> pd.DataFrame:
     """
     frame = pd.DataFrame(sites)
     frame.columns = [_SHEET_NAMES.get(c, c) for c in frame.columns]
+    if "reason" not in frame:  # a proposal straight from the planner: every site for coverage
+        from phusong.planning.required import COVERAGE_REASON
+
+        frame["reason"] = COVERAGE_REASON
     frame = with_synthetic_flag(
         frame.sort_values(["order", "cell_id"], kind="mergesort"), synthetic
     )
@@ -123,22 +129,33 @@ def plan_ward_table(run: Any) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 # plan_map.html
 # --------------------------------------------------------------------------
+def _site_label(r: Any, lang: str) -> str:
+    """Tooltip of a new site: id, order, ward and people gained, or the place it is for."""
+    from phusong.planning.required import COVERAGE_REASON, TARGET_REASON_PREFIX
+
+    reason = str(getattr(r, "reason", COVERAGE_REASON))
+    if reason.startswith(TARGET_REASON_PREFIX):  # issue #15: placed so that a place is covered
+        place = reason.removeprefix(TARGET_REASON_PREFIX)
+        return f"{r.site_id} · #{r.order} · {r.ward or '—'} · " + t(
+            "planmap.for_place", lang, place=place
+        )
+    return t(
+        "planmap.site",
+        lang,
+        site=r.site_id,
+        order=r.order,
+        round=r.round,
+        ward=r.ward or "—",
+        people=fmt_people(r.covered_people_gain, lang),
+    )
+
+
 def _proposed_features(new: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """One GeoJSON point per new site, labelled with id, order, ward and people gained."""
     return [
         {
             "type": "Feature",
-            "properties": {
-                "label": t(
-                    "planmap.site",
-                    lang,
-                    site=r.site_id,
-                    order=r.order,
-                    round=r.round,
-                    ward=r.ward or "—",
-                    people=fmt_people(r.covered_people_gain, lang),
-                )
-            },
+            "properties": {"label": _site_label(r, lang)},
             "geometry": {
                 "type": "Point",
                 "coordinates": [round(float(r.lon_deg), 6), round(float(r.lat_deg), 6)],
@@ -187,6 +204,15 @@ def _plan_note(summary: Any, n_new: int, lang: str) -> str:
         after=after_text,
         target=target_text(summary.get("target_pct"), lang),
     )
+    if summary.get("cover_targets") and summary.get("targets_covered_after") is not None:
+        note += t_html(  # issue #15: target places
+            "planmap.targets_html",
+            lang,
+            before=fmt_int(summary["targets_covered_before"], lang),
+            n=fmt_int(summary["n_target_places"], lang),
+            after=fmt_int(summary["targets_covered_after"], lang),
+            sites=fmt_int(summary.get("n_target_sites", 0), lang),
+        )
     return (
         '<div class="phusong-plan-note" style="position:fixed;bottom:34px;right:10px;'
         "z-index:9999;background:#fff;padding:6px 10px;border:1px solid #999;border-radius:4px;"

@@ -518,8 +518,37 @@ def _plan_target_lines(s: Mapping[str, Any], lang: str) -> list[str]:
     return [t("plan.target_not_met", lang, target=target), f"    {s.get('note', '')}"]
 
 
+def _plan_targets_lines(s: Mapping[str, Any], lang: str) -> list[str]:
+    """Issue #15: target places covered before → after, sites placed for them, any left."""
+    n = s.get("n_target_places")
+    if n is None:
+        return []
+    before, after = fmt_int(s["targets_covered_before"], lang), s.get("targets_covered_after")
+    if after is None:
+        return [t("plan.targets_unchecked", lang, before=before, n=fmt_int(n, lang))]
+    lines = [t("plan.targets", lang, before=before, n=fmt_int(n, lang), after=fmt_int(after, lang))]
+    placed = s.get("target_sites") or []
+    if placed:
+        places = ", ".join(dict.fromkeys(str(p["place_id"]) for p in placed))
+        k = len(placed)
+        lines.append(t("plan.targets_sites", lang, n=fmt_int(k, lang), count=k, places=places))
+        relaxed = sum(bool(p.get("spacing_relaxed")) for p in placed)
+        if relaxed:
+            lines.append(t("plan.targets_spacing", lang, n=fmt_int(relaxed, lang)))
+    if not s.get("cover_targets") and int(after) < int(n):
+        lines.append(t("plan.targets_not_asked", lang))
+    for u in (s.get("targets_uncovered_after") or []) if s.get("cover_targets") else []:
+        name = f"{u['place_id']} {u['name']}".strip()
+        why = t(f"plan.targets_reason.{u['reason']}", lang)
+        share = format_pct(u.get("served_share_pct"), 1, lang)
+        lines.append(t("plan.targets_uncovered", lang, place=name, share=share, why=why))
+    return lines
+
+
 def _new_site_lines(run: Any, lang: str) -> list[str]:
     """List the first :data:`SUMMARY_NEW_SITES` new sites in the order added."""
+    from phusong.planning.required import TARGET_REASON_PREFIX
+
     new = run.new_sites().head(SUMMARY_NEW_SITES)
     if not len(new):
         return []
@@ -527,6 +556,9 @@ def _new_site_lines(run: Any, lang: str) -> list[str]:
     width = max(len(str(w or "—")) for w in new["ward"])
     for r in new.itertuples(index=False):
         gain = t("plan.site_gain", lang, people=fmt_people(r.covered_people_gain, lang))
+        if str(getattr(r, "reason", "")).startswith(TARGET_REASON_PREFIX):  # issue #15
+            place = str(r.reason).removeprefix(TARGET_REASON_PREFIX)
+            gain = t("plan.site_for_place", lang, place=place)
         lines.append(
             f"  {r.order:>3}. {r.site_id}  {r.ward or '—'!s:<{width}}  "
             f"{r.lat_deg:.5f}, {r.lon_deg:.5f}  {gain}"
@@ -555,6 +587,7 @@ def format_plan_summary(
         *_plan_coverage_lines(s, code),
         *_plan_sites_lines(s, code),
         *_plan_target_lines(s, code),
+        *_plan_targets_lines(s, code),  # issue #15: target places
         t("summary.model", code, model=model_words(s, code)),
         *_new_site_lines(run, code),
     ]

@@ -153,14 +153,27 @@ class PlanResult:
         Pass the result to :func:`phusong.run_audit` (same model and options)
         to get the exact coverage with the proposed sites.
         """
-        cols = list(SITE_COLUMNS)
-        new = self.sites[cols]
-        if existing is None or len(existing) == 0:
-            return gpd.GeoDataFrame(new, geometry="geometry", crs=WGS84)
-        old = existing.to_crs(WGS84)
-        old = old[[c for c in cols if c in old.columns]]
-        both = pd.concat([old, new], ignore_index=True)
-        return gpd.GeoDataFrame(both, geometry="geometry", crs=WGS84)
+        return existing_plus(existing, self.sites)
+
+
+def existing_plus(existing: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Existing cells plus new ones (schema columns only, EPSG:4326): a site table to audit.
+
+    Parameters
+    ----------
+    existing : GeoDataFrame or None
+        The audited network (any CRS).
+    new : GeoDataFrame
+        New cells with every column of :data:`phusong.schema.SITE_COLUMNS`.
+    """
+    cols = list(SITE_COLUMNS)
+    new = new.to_crs(WGS84)[cols] if new.crs is not None else new[cols]
+    if existing is None or len(existing) == 0:
+        return gpd.GeoDataFrame(new, geometry="geometry", crs=WGS84)
+    old = existing.to_crs(WGS84)
+    old = old[[c for c in cols if c in old.columns]]
+    both = pd.concat([old, new], ignore_index=True)
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=WGS84)
 
 
 @dataclass(frozen=True)
@@ -459,6 +472,14 @@ def _model_footprints(inp: PlanInputs, site: NewSite, model: str, crs: CRS) -> A
         return None
     scen = inp.wards["scenario"].dropna().astype(str).unique() if "scenario" in inp.wards else None
     return candidate_footprints(site, plan_params(inp.params), crs, scen, audit_grid=inp.grid)
+
+
+def new_site_operator(audit_result_or_inputs: Any, operator: str | None = None) -> str:
+    """Issue #15 (cover_targets): the operator :func:`propose_sites` gives the new sites."""
+    inp = audit_result_or_inputs
+    if not isinstance(inp, PlanInputs):
+        inp = PlanInputs.from_audit(inp)
+    return _operator_for(inp, operator)[0]
 
 
 def _operator_for(inp: PlanInputs, operator: str | None) -> tuple[str, str]:
@@ -882,4 +903,11 @@ def _curve(
     return out
 
 
-__all__ = ["Method", "PlanInputs", "PlanResult", "propose_sites"]
+__all__ = [
+    "Method",
+    "PlanInputs",
+    "PlanResult",
+    "existing_plus",
+    "new_site_operator",
+    "propose_sites",
+]

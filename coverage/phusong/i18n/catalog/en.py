@@ -148,6 +148,24 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "plan.site_gain": "+{people}",
     "plan.check_sheet": "proposed_sites.csv is a site sheet: check it with "
     "'phusong audit --sites' together with the existing sites.",
+    # --- issue #15: target places the plan must cover (--targets, --cover-targets) ---
+    "plan.targets": "  Target places covered: {before} of {n} before → {after} after "
+    "(each by its own rule, re-audited).",
+    "plan.targets_unchecked": "  Target places covered: {before} of {n} before (not re-audited).",
+    "plan.targets_sites": {
+        "one": "    {n} new site placed for target places not covered ({places}).",
+        "other": "    {n} new sites placed for target places not covered ({places}).",
+    },
+    "plan.targets_not_asked": "    Covering them was not required (add --cover-targets).",
+    "plan.targets_spacing": "    Minimum spacing relaxed for {n} of them (no room inside the place).",
+    "plan.targets_uncovered": "    Still not covered: {place} ({share} served) — {why}",
+    "plan.targets_reason.excluded": "no allowed position: it lies in excluded zones",
+    "plan.targets_reason.not_served": "the site placed for it did not cover it under the model",
+    "plan.targets_reason.no_gain": "its served share stopped growing",
+    "plan.targets_reason.rounds": "the rounds ran out; allow more rounds",
+    "plan.targets_reason.budget": "a budget plan has one round; raise the budget",
+    "plan.targets_reason.not_asked": "covering target places was not asked for",
+    "plan.site_for_place": "for target place {place}",
     # ------------------------------------------------------------------
     # report.html (phusong.output.report, templates/report.html.j2)
     # ------------------------------------------------------------------
@@ -285,6 +303,9 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "({operator}). Population covered {before} → {after} (population-weighted); target {target}.",
     "planmap.after_audit": "{pct} after the re-audit",
     "planmap.after_estimate": "≈ {pct} (estimate)",
+    "planmap.for_place": "placed for target place {place}",
+    "planmap.targets_html": "<br>Target places covered: {before} of {n} → {after}; "
+    "{sites} new sites placed for them.",
     # ------------------------------------------------------------------
     # command line (phusong.cli); no "%" in help texts (argparse formats them)
     # ------------------------------------------------------------------

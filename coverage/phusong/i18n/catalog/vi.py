@@ -156,6 +156,26 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "plan.site_gain": "+{people}",
     "plan.check_sheet": "proposed_sites.csv là danh sách trạm: kiểm tra bằng lệnh "
     "'phusong audit --sites' cùng với các trạm hiện có.",
+    # --- issue #15: địa điểm mục tiêu kế hoạch phải phủ sóng (--targets, --cover-targets) ---
+    "plan.targets": "  Địa điểm mục tiêu có 5G: {before}/{n} trước → {after} sau "
+    "(theo tiêu chí riêng của từng địa điểm, đã tính lại).",
+    "plan.targets_unchecked": "  Địa điểm mục tiêu có 5G: {before}/{n} trước (chưa tính lại).",
+    "plan.targets_sites": {
+        "other": "    Đặt {n} trạm mới cho các địa điểm mục tiêu chưa có 5G ({places}).",
+    },
+    "plan.targets_not_asked": "    Kế hoạch không bắt buộc phủ sóng các địa điểm này "
+    "(thêm --cover-targets).",
+    "plan.targets_spacing": "    Khoảng cách tối thiểu được nới cho {n} trạm trong số đó "
+    "(địa điểm không đủ chỗ).",
+    "plan.targets_uncovered": "    Vẫn chưa có 5G: {place} (phủ {share}) — {why}",
+    "plan.targets_reason.excluded": "không có vị trí được phép: địa điểm nằm trong vùng cấm "
+    "đặt trạm",
+    "plan.targets_reason.not_served": "trạm đặt cho địa điểm vẫn chưa phủ được theo mô hình",
+    "plan.targets_reason.no_gain": "tỷ lệ diện tích được phủ không tăng thêm",
+    "plan.targets_reason.rounds": "đã hết số vòng lặp; hãy cho phép thêm vòng",
+    "plan.targets_reason.budget": "kế hoạch theo ngân sách chỉ chạy một vòng; hãy tăng ngân sách",
+    "plan.targets_reason.not_asked": "không yêu cầu phủ sóng các địa điểm mục tiêu",
+    "plan.site_for_place": "cho địa điểm mục tiêu {place}",
     # ------------------------------------------------------------------
     # report.html (phusong.output.report, templates/report.html.j2)
     # ------------------------------------------------------------------
@@ -295,6 +315,9 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "({operator}). Dân số được phủ sóng {before} → {after} (tính theo dân số); mục tiêu {target}.",
     "planmap.after_audit": "{pct} sau khi tính lại",
     "planmap.after_estimate": "≈ {pct} (ước tính)",
+    "planmap.for_place": "đặt cho địa điểm mục tiêu {place}",
+    "planmap.targets_html": "<br>Địa điểm mục tiêu có 5G: {before}/{n} → {after}; "
+    "đặt {sites} trạm mới cho các địa điểm này.",
     # ------------------------------------------------------------------
     # command line (phusong.cli); no "%" in help texts (argparse formats them)
     # ------------------------------------------------------------------
