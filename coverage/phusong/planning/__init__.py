@@ -4,10 +4,14 @@ The audit (:func:`phusong.audit.run_audit`) says which parts of which wards
 have no 5G service. This package turns that into a site-selection problem and
 solves it:
 
-1. **Demand** (:func:`demand_points`, :mod:`~phusong.planning.demand`): the
-   gap polygons are discretised into a regular grid of points, each carrying
-   the people of the piece of gap it stands for. People already covered are
-   a constant.
+1. **Demand** (:mod:`~phusong.planning.demand`): points on a regular grid,
+   each carrying the unserved people it stands for. For an audit on the
+   raster route, from the audit's own unserved pixels and the people it
+   counted in each (:func:`grid_demand_points`: blocks of pixels, no polygon
+   cut; people where the audit put them, WorldPop-weighted when it was);
+   otherwise the gap polygons are cut by the grid (:func:`demand_points`,
+   people spread evenly over each gap). People already covered are a
+   constant.
 2. **Candidates** (:func:`grid_candidates`, or a user list;
    :mod:`~phusong.planning.candidates`): possible new-site positions, each
    with the footprint radius a default new site of the chosen operator gets from the *same* model and parameters as the audit
@@ -33,9 +37,10 @@ point counts as covered when it is within a chosen site's radius, and then
 all the people it stands for count as covered. With a cell size ``c`` the
 boundary of each footprint is blurred by about ``c/√2``; the relative error of
 a site's gain is of order ``c / r`` before it averages out, i.e. small for the
-default ``c = 100 m`` and ranges of several hundred metres. People are spread
-evenly inside each gap polygon (the audit's own assumption when it has no
-population raster). The exact figure comes from re-auditing with the proposed
+default ``c = 100 m`` and ranges of several hundred metres. From gap
+polygons, people are spread evenly inside each gap (the audit's own
+assumption when it has no population raster); from the audit's pixels they
+are the audit's own people. The exact figure comes from re-auditing with the proposed
 sites (:meth:`PlanResult.sites_for_audit`).
 
 Operators
@@ -51,7 +56,7 @@ with another operator is allowed).
 """
 
 from phusong.planning.candidates import candidates_from, grid_candidates
-from phusong.planning.demand import demand_points
+from phusong.planning.demand import demand_points, grid_demand_points
 from phusong.planning.newsite import (
     PLAN_SITE_EXTRA_COLUMNS,
     NewSite,
@@ -89,6 +94,7 @@ __all__ = [
     "footprint_radius_m",
     "greedy",
     "grid_candidates",
+    "grid_demand_points",
     "lp_bound",
     "milp",
     "propose_sites",

@@ -1,12 +1,26 @@
 """Demand points: the people in the coverage gaps, on a regular grid.
 
-The gap polygons of an audit are cut by a square grid aligned on multiples of
-the cell size in a metric CRS; each piece becomes one point carrying the
-people of that piece (people spread evenly over each gap). See
-:mod:`phusong.planning` for the approximation this makes.
+Two ways, one result (points with ``ward_id``, ``weight`` [people], ``x_m``,
+``y_m``):
+
+:func:`grid_demand_points` (audits on the raster route)
+    The audit's own unserved pixels and the people it counted in each (its
+    ward × pixel pieces, :class:`phusong.raster.ward_pixels.WardPixels`),
+    summed into square blocks of pixels of about the demand cell size, one
+    point per ward and block at the unserved pixel nearest to the block's
+    people-weighted centre. No polygon is cut, and people stay where the
+    audit put them (WorldPop-weighted when the audit was).
+:func:`demand_points` (footprint audits, or gap polygons alone)
+    The gap polygons are cut by a square grid aligned on multiples of the
+    cell size in a metric CRS; each piece becomes one point carrying the
+    people of that piece (people spread evenly over each gap).
+
+See :mod:`phusong.planning` for the approximation these make.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -152,4 +166,92 @@ def demand_points(
     return out
 
 
-__all__ = ["demand_points", "metric_crs"]
+def grid_demand_points(
+    pieces: Any,
+    unserved: np.ndarray,
+    grid: Any,
+    ward_ids: np.ndarray,
+    cell_size_m: float = PLANNER["demand_cell_m"].default,
+    crs: CRS | str | None = None,
+) -> gpd.GeoDataFrame:
+    """Demand points from an audit's unserved pixels and the people it counted in them.
+
+    Parameters
+    ----------
+    pieces : WardPixels
+        The audit's ward × pixel pieces with their people
+        (:func:`phusong.raster.ward_pixels.ward_pixels_for`).
+    unserved : ndarray of bool
+        ``(height, width)``: pixels without service on the layer planned for.
+    grid : GridSpec
+        The audit's grid (metric).
+    ward_ids : ndarray
+        Ward id of each ward position of ``pieces``.
+    cell_size_m : float
+        Side of the demand blocks [m], rounded to a whole number of pixels (≥ 1).
+    crs : pyproj.CRS or str, optional
+        CRS of the output points; default the grid's.
+
+    Returns
+    -------
+    GeoDataFrame
+        One point per (ward, block) with unserved people, columns as
+        :func:`demand_points` (``gap`` is −1: no gap polygon is used) and,
+        when ``crs`` is the grid's, ``pixel`` (flat index of the pixel whose
+        centre the point is); ordered by ward, block column, block row.
+
+    Notes
+    -----
+    ``weight`` = Σ people of the ward's unserved pieces in the block and
+    ``area_m2`` = Σ fraction × pixel area, so the weights add up to the
+    audit's unserved people exactly. The point is the centre of the unserved
+    pixel of the ward in the block nearest to the people-weighted centre of
+    those pixels: it lies in the gap and where the people are.
+    """
+    if cell_size_m <= 0:
+        raise ConfigError(f"demand_cell_m: must be positive, got {cell_size_m!r}.")
+    out_crs = CRS.from_user_input(crs) if crs is not None else CRS.from_user_input(grid.crs)
+    flat = np.asarray(unserved, dtype=bool).ravel()
+    sel = np.flatnonzero(flat[pieces.pixel] & (pieces.people > 0))
+    ward, pix = pieces.ward[sel], pieces.pixel[sel]
+    people, frac = pieces.people[sel], pieces.fraction[sel]
+    row, col = np.divmod(pix, grid.width)
+    k = max(1, round(float(cell_size_m) / float(grid.resolution_m)))
+    brow, bcol = row // k, col // k
+    n_bcol = (grid.width + k - 1) // k
+    n_brow = (grid.height + k - 1) // k
+    key = (ward * n_bcol + bcol) * n_brow + brow
+    uniq, group = np.unique(key, return_inverse=True)
+    n = len(uniq)
+    weight = np.bincount(group, weights=people, minlength=n)
+    area = np.bincount(group, weights=frac, minlength=n) * float(grid.pixel_area_m2)
+    mean_r = np.bincount(group, weights=people * row, minlength=n) / weight
+    mean_c = np.bincount(group, weights=people * col, minlength=n) / weight
+    # the group's pixel nearest to its people-weighted centre
+    dist = (row - mean_r[group]) ** 2 + (col - mean_c[group]) ** 2
+    order = np.lexsort((dist, group))
+    first = order[np.searchsorted(group[order], np.arange(n), side="left")]
+    x, y = grid.transform * (col[first] + 0.5, row[first] + 0.5)
+    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    on_grid = out_crs.equals(CRS.from_user_input(grid.crs))
+    if not on_grid:
+        from pyproj import Transformer
+
+        x, y = Transformer.from_crs(grid.crs, out_crs, always_xy=True).transform(x, y)
+    g_ward = ward[first]
+    order = np.lexsort((brow[first], bcol[first], g_ward))
+    x, y = np.asarray(x)[order], np.asarray(y)[order]
+    columns: dict[str, Any] = {
+        "ward_id": pd.array(np.asarray(ward_ids).astype(str)[g_ward[order]], dtype="string"),
+        "gap": np.full(n, -1, dtype="int64"),
+        "weight": weight[order],
+        "area_m2": area[order],
+        "x_m": x,
+        "y_m": y,
+    }
+    if on_grid:  # each point is the centre of this pixel of the grid
+        columns["pixel"] = pix[first][order]
+    return gpd.GeoDataFrame(columns, geometry=shapely.points(x, y), crs=out_crs)
+
+
+__all__ = ["demand_points", "grid_demand_points", "metric_crs"]

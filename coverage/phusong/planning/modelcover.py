@@ -27,7 +27,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -68,7 +71,7 @@ class Template:
         """R: pixels from the centre to the edge."""
         return (self.rsrp_dbm.shape[0] - 1) // 2
 
-    @property
+    @cached_property
     def reach_m(self) -> float:
         """Largest distance at which the site serves [m] (0 when it serves nowhere)."""
         rows, cols = np.nonzero(np.isfinite(self.rsrp_dbm))
@@ -263,6 +266,7 @@ def model_coverage_matrix(
     candidate_scenario: np.ndarray,
     demand_xy: np.ndarray,
     footprints: CandidateFootprints,
+    demand_pixel: np.ndarray | None = None,
 ) -> sp.csr_matrix:
     """Sparse candidates × demand points: where each candidate serves (module docstring).
 
@@ -276,6 +280,11 @@ def model_coverage_matrix(
         Demand points [m].
     footprints : CandidateFootprints
         The templates and the terrain.
+    demand_pixel : ndarray of int, optional
+        Flat index in ``footprints.grid`` of the pixel whose centre each
+        demand point is (:func:`phusong.planning.demand.grid_demand_points`):
+        the points near a candidate are then read from the grid around it
+        instead of searched in a k-d tree (same points, same answer).
 
     Returns
     -------
@@ -287,21 +296,74 @@ def model_coverage_matrix(
     n, m = len(cand), len(dem)
     if n == 0 or m == 0:
         return sp.csr_matrix((n, m), dtype=bool)
-    tree = cKDTree(dem)
-    rows: list[np.ndarray] = []
-    for i in range(n):
+    near = (
+        _PixelIndex(np.asarray(demand_pixel, dtype="int64"), footprints.grid)
+        if demand_pixel is not None and footprints.grid is not None
+        else _TreeIndex(dem)
+    )
+
+    def row(i: int) -> np.ndarray:
         tpl = footprints.templates.get(str(candidate_scenario[i])) or next(
             iter(footprints.templates.values())
         )
-        hit = np.asarray(
-            tree.query_ball_point(cand[i], r=tpl.reach_m + tpl.resolution_m), dtype="int64"
-        )
+        hit = near.within(cand[i], tpl.reach_m + tpl.resolution_m)
         if hit.size:
             hit = hit[_served(cand[i], dem[hit], tpl, footprints)]
-        rows.append(np.sort(hit))
+        return np.sort(hit)
+
+    # candidates in threads: the terrain sweep (compiled) releases the GIL
+    workers = min(os.cpu_count() or 1, 4) if footprints.terrain is not None else 1
+    if workers > 1 and n > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            rows = list(pool.map(row, range(n)))
+    else:
+        rows = [row(i) for i in range(n)]
     indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
     indices = np.concatenate(rows) if indptr[-1] else np.zeros(0, dtype=np.int64)
     return sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=(n, m))
+
+
+class _TreeIndex:
+    """Demand points near a position, by a k-d tree."""
+
+    def __init__(self, xy: np.ndarray) -> None:
+        self.tree = cKDTree(xy)
+
+    def within(self, at: np.ndarray, r: float) -> np.ndarray:
+        """Return the indices of the points within ``r`` of ``at`` [m]."""
+        return np.asarray(self.tree.query_ball_point(at, r=r), dtype="int64")
+
+
+class _PixelIndex:
+    """Demand points near a position, read from the grid of the pixels they stand on."""
+
+    def __init__(self, pixel: np.ndarray, grid: Any) -> None:
+        self.grid = grid
+        uniq, inverse = np.unique(pixel, return_inverse=True)
+        self.first = np.full(grid.width * grid.height, -1, dtype="int64")
+        self.first[uniq] = np.arange(len(uniq))
+        self.order = np.argsort(inverse, kind="stable")  # points grouped by pixel
+        self.start = np.searchsorted(inverse[self.order], np.arange(len(uniq) + 1))
+
+    def within(self, at: np.ndarray, r: float) -> np.ndarray:
+        """Return the indices of the points whose pixel centre is within ``r`` of ``at`` [m]."""
+        g = self.grid
+        res = float(g.resolution_m)
+        col = (at[0] - g.transform.c) / res - 0.5
+        row = (g.transform.f - at[1]) / res - 0.5
+        k = r / res
+        r0, r1 = max(math.floor(row - k), 0), min(math.ceil(row + k) + 1, g.height)
+        c0, c1 = max(math.floor(col - k), 0), min(math.ceil(col + k) + 1, g.width)
+        if r0 >= r1 or c0 >= c1:
+            return np.zeros(0, dtype="int64")
+        block = self.first.reshape(g.height, g.width)[r0:r1, c0:c1]
+        rr, cc = np.nonzero(block >= 0)
+        close = (rr + r0 - row) ** 2 + (cc + c0 - col) ** 2 <= k * k
+        u = block[rr[close], cc[close]]
+        lo, hi = self.start[u], self.start[u + 1]
+        counts = hi - lo
+        idx = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        return self.order[idx]
 
 
 def _served(
@@ -315,13 +377,19 @@ def _served(
     rsrp = np.full(len(points), np.nan, dtype="float32")
     rsrp[inside] = tpl.rsrp_dbm[row[inside], col[inside]]
     if fp.terrain is not None and fp.grid is not None:
-        rsrp = rsrp - _terrain_at(xy, points, fp)
+        rsrp = rsrp - _terrain_at(xy, points, fp, tpl.reach_m + 2.0 * tpl.resolution_m)
     with np.errstate(invalid="ignore"):
         return np.asarray(rsrp >= np.float32(fp.threshold_dbm))
 
 
-def _terrain_at(xy: np.ndarray, points: np.ndarray, fp: CandidateFootprints) -> np.ndarray:
-    """Terrain loss of the candidate's antenna at each point's audit pixel [dB] (0 unknown)."""
+def _terrain_at(
+    xy: np.ndarray, points: np.ndarray, fp: CandidateFootprints, radius_m: float
+) -> np.ndarray:
+    """Terrain loss of the candidate's antenna at each point's audit pixel [dB] (0 unknown).
+
+    Only the pixels within ``radius_m`` of the antenna are swept (the points
+    lie within the template's reach).
+    """
     grid = fp.grid
     res = grid.resolution_m
     left, top = grid.transform.c, grid.transform.f
@@ -330,7 +398,7 @@ def _terrain_at(xy: np.ndarray, points: np.ndarray, fp: CandidateFootprints) -> 
     r0, r1, c0, c1 = int(pr.min()), int(pr.max()) + 1, int(pc.min()), int(pc.max()) + 1
     window = fp.terrain(
         float(xy[0]), float(xy[1]), fp.site.height_m, fp.h_ut_m, fp.site.frequency_mhz / 1000.0,
-        (r0, r1, c0, c1),
+        (r0, r1, c0, c1), radius_m,
     )  # fmt: skip
     if window is None:
         return np.zeros(len(points), dtype="float32")

@@ -33,7 +33,7 @@ from phusong.planning.candidates import (
     grid_candidates,
     outside_zones,
 )
-from phusong.planning.demand import demand_points
+from phusong.planning.demand import demand_points, grid_demand_points
 from phusong.planning.newsite import (
     DEFAULT_OPERATOR,
     NewSite,
@@ -81,6 +81,16 @@ class PlanInputs:
     grid : GridSpec, optional
         The audit's grid (path-loss models: candidate footprints and terrain
         are computed on it; :mod:`phusong.planning.modelcover`).
+    pixels : WardPixels, optional
+        The audit's ward × pixel pieces with their people (raster route); with
+        ``unserved``, the demand is taken from them
+        (:func:`phusong.planning.demand.grid_demand_points`) instead of
+        cutting the gap polygons.
+    unserved : ndarray, optional
+        bool ``(height, width)``: the audit's pixels without service on the
+        goal's layer (outdoor, or indoor when the goal is judged indoors).
+    ward_ids : ndarray, optional
+        Ward id of each ward position of ``pixels``.
     """
 
     wards: gpd.GeoDataFrame
@@ -89,18 +99,38 @@ class PlanInputs:
     params: Any = None
     synthetic: bool = False
     grid: Any = None  # physics (issue #12): the audit grid
+    pixels: Any = None  # issue #17: demand from the audit's pixels
+    unserved: Any = None
+    ward_ids: Any = None
 
     @classmethod
     def from_audit(cls, result: Any) -> PlanInputs:
-        """Take the inputs from an audit result (``.wards``, ``.gaps``, ``.sites``, ``.params``)."""
+        """Take the inputs from an audit result (``.wards``, ``.gaps``, ``.sites``, ``.params``).
+
+        A raster audit also hands on its pixels (``checks.pieces``), where they
+        lack service on the goal's layer and the wards they belong to.
+        """
         summary = getattr(result, "summary", {}) or {}
+        grid = getattr(result, "grid", None)
+        pixels = getattr(getattr(result, "checks", None), "pieces", None)
+        table = getattr(result, "ward_table", None)
+        unserved = ward_ids = None
+        if pixels is not None and grid is not None and table is not None:
+            indoor = audit_param(getattr(result, "params", None), "goal_layer") == "indoor"
+            servers = grid.indoor_n_servers if indoor else grid.n_servers
+            if servers is not None and len(table) == pixels.n_wards:
+                unserved = servers == 0
+                ward_ids = table["ward_id"].astype(str).to_numpy()
         return cls(
             wards=result.wards,
             gaps=result.gaps,
             sites=getattr(result, "sites", None),
             params=getattr(result, "params", None),
             synthetic=bool(summary.get("synthetic", False)),
-            grid=getattr(getattr(result, "grid", None), "grid", None),  # physics (issue #12)
+            grid=getattr(grid, "grid", None),  # physics (issue #12)
+            pixels=pixels if unserved is not None else None,
+            unserved=unserved,
+            ward_ids=ward_ids,
         )
 
 
@@ -363,7 +393,7 @@ def propose_sites(
     target_pct = PLAN["target"].check(_target_pct(inp, target_pct), "target_pct")
     setting = _setting(inp, operator, new_site)
     people = _people(inp.wards)
-    demand = demand_points(inp.gaps, asked.demand_cell_m, setting.crs)
+    demand = _demand(inp, asked.demand_cell_m, setting.crs)
     _check_people_add_up(people, demand)
     pool = _candidate_pool(inp, candidates, excluded, setting, asked)
     target_w = target_pct / 100.0 * people.total - people.covered
@@ -531,6 +561,13 @@ def _people(wards: gpd.GeoDataFrame) -> _People:
     return people
 
 
+def _demand(inp: PlanInputs, cell_m: float, crs: CRS) -> gpd.GeoDataFrame:
+    """Return the people to serve: from the audit's pixels if it has them, else the gaps'."""
+    if inp.pixels is not None and inp.unserved is not None and inp.grid is not None:
+        return grid_demand_points(inp.pixels, inp.unserved, inp.grid, inp.ward_ids, cell_m, crs)
+    return demand_points(inp.gaps, cell_m, crs)
+
+
 def _check_people_add_up(people: _People, demand: gpd.GeoDataFrame) -> None:
     """Warn when covered people plus people in gaps differ from the population by > 1 %."""
     gap_pop = float(demand["weight"].sum())
@@ -592,7 +629,8 @@ def _problem(
         from phusong.planning.modelcover import candidate_scenarios, model_coverage_matrix
 
         scen = candidate_scenarios(pool.cands, wards)
-        cover = model_coverage_matrix(pool.xy, scen, dxy, setting.footprints)
+        pixel = demand["pixel"].to_numpy("int64") if "pixel" in demand else None
+        cover = model_coverage_matrix(pool.xy, scen, dxy, setting.footprints, pixel)
     else:
         cover = coverage_matrix(pool.xy, dxy, radius_m)
     problem = _Problem(

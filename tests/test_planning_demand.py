@@ -1,0 +1,114 @@
+"""Demand on the audit's own pixels (issue #17): no polygon cutting, people where the audit put them.
+
+:func:`phusong.planning.demand.grid_demand_points` sums the people of the
+audit's unserved ward × pixel pieces into blocks; the candidates' coverage is
+then read around each candidate from the grid of demand pixels. Checked by
+hand on a tiny grid, against the audit's own figures on the sample, and the
+pixel lookup against the k-d tree it replaces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from affine import Affine
+from pyproj import CRS
+
+from phusong.planning.demand import grid_demand_points
+from phusong.raster.spec import GridSpec
+from phusong.raster.ward_pixels import WardPixels
+
+UTM48N = "EPSG:32648"
+
+
+def _grid(width: int = 4, height: int = 4, res: float = 50.0) -> GridSpec:
+    return GridSpec(CRS.from_user_input(UTM48N), res, Affine(res, 0, 0, 0, -res, height * res),
+                    width, height)  # fmt: skip
+
+
+def test_blocks_weights_and_positions_by_hand():
+    # 4 × 4 pixels of 50 m, demand blocks of 100 m (2 × 2 pixels). Ward 0 holds the left
+    # half, ward 1 the right half; pixel 6 (row 1, col 2) is shared half and half.
+    grid = _grid()
+    pixel = np.array([0, 1, 4, 5, 6, 6, 7, 10, 15])
+    ward = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1])
+    fraction = np.array([1, 1, 1, 1, 0.5, 0.5, 1, 1, 1], dtype=float)
+    people = np.array([10, 20, 30, 40, 5, 7, 0, 8, 9], dtype=float)
+    pieces = WardPixels(ward, pixel, fraction, people, 2, np.zeros(2), np.zeros(2), 2500.0, "x")
+    unserved = np.zeros((4, 4), dtype=bool)
+    unserved.ravel()[[0, 5, 6, 7, 10, 15]] = True  # 1 and 4 are served
+    d = grid_demand_points(pieces, unserved, grid, np.array(["A", "B"]), cell_size_m=100.0)
+    # ward A: block (0,0) pixels 0 and 5 (10 + 40 people); block (0,1) pixel 6 (5 people)
+    # ward B: block (0,1) pixels 6 and 7 (7 + 0 people: pixel 7 has no people), block
+    # (1,1) pixels 10 and 15 (8 + 9 people)
+    got = {(w, round(x), round(y)): (wt, a) for w, x, y, wt, a in
+           zip(d["ward_id"], d["x_m"], d["y_m"], d["weight"], d["area_m2"], strict=True)}  # fmt: skip
+    # A (0,0): weighted centre (row, col) = (40·1)/50, (40·1)/50 = (0.8, 0.8): pixel 5
+    assert got[("A", 75, 125)] == (50.0, 5000.0)
+    assert got[("A", 125, 125)] == (5.0, 1250.0)  # pixel 6's half in A
+    assert got[("B", 125, 125)] == (7.0, 1250.0)  # pixel 7 has no people: only pixel 6
+    # B (1,1): centre (row, col) = ((8·2 + 9·3)/17, same) = (2.53, 2.53), nearer to
+    # pixel 15 (3, 3) than to pixel 10 (2, 2): the point is at pixel 15's centre
+    assert got[("B", 175, 25)] == (17.0, 5000.0)
+    assert len(d) == 4
+    assert d["weight"].sum() == pytest.approx(10 + 40 + 5 + 7 + 8 + 9)
+    # every point is the centre of an unserved pixel, named in ``pixel``
+    r, c = np.divmod(d["pixel"].to_numpy(), grid.width)
+    assert unserved[r, c].all()
+    np.testing.assert_allclose(d["x_m"], (c + 0.5) * 50.0)
+    np.testing.assert_allclose(d["y_m"], 200.0 - (r + 0.5) * 50.0)
+
+
+@pytest.fixture(scope="module")
+def sample_audit():
+    from phusong.audit import run_audit
+    from phusong.io.sites import sample_sites_path
+
+    return run_audit(sample_sites_path(), radio=("NR",), resolution_m=100.0)
+
+
+@pytest.mark.slow
+def test_demand_of_an_audit_adds_up_to_its_unserved_people(sample_audit):
+    from phusong.planning.propose import PlanInputs
+
+    inp = PlanInputs.from_audit(sample_audit)
+    assert inp.pixels is not None and inp.unserved is not None
+    d = grid_demand_points(inp.pixels, inp.unserved, inp.grid, inp.ward_ids, 100.0)
+    table = sample_audit.wards.set_index("ward_id")
+    unserved_people = (table["population"] - table["covered_population"]).clip(lower=0)
+    by_ward = d.groupby("ward_id")["weight"].sum().reindex(table.index, fill_value=0.0)
+    np.testing.assert_allclose(by_ward.to_numpy(), unserved_people.to_numpy(), rtol=1e-6, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_pixel_lookup_equals_the_kd_tree(sample_audit):
+    # The candidates × demand matrix read from the grid of demand pixels is the matrix the
+    # k-d tree search gives on the same points.
+    from phusong.planning.modelcover import (
+        candidate_footprints,
+        candidate_scenarios,
+        model_coverage_matrix,
+    )
+    from phusong.planning.newsite import default_new_site
+    from phusong.planning.propose import PlanInputs
+
+    inp = PlanInputs.from_audit(sample_audit)
+    d = grid_demand_points(inp.pixels, inp.unserved, inp.grid, inp.ward_ids, 100.0)
+    crs = inp.grid.crs
+    fp = candidate_footprints(default_new_site("Viettel"), sample_audit.params, crs,
+                              ["uma", "umi", "rma"], audit_grid=inp.grid)  # fmt: skip
+    rng = np.random.default_rng(3)
+    pick = rng.choice(len(d), 40, replace=False)
+    cand = np.column_stack([d["x_m"].to_numpy()[pick] + rng.uniform(-300, 300, 40),
+                            d["y_m"].to_numpy()[pick] + rng.uniform(-300, 300, 40)])  # fmt: skip
+    import geopandas as gpd
+    import shapely
+
+    scen = candidate_scenarios(
+        gpd.GeoDataFrame(geometry=shapely.points(cand), crs=crs), sample_audit.wards
+    )
+    dxy = d[["x_m", "y_m"]].to_numpy()
+    tree = model_coverage_matrix(cand, scen, dxy, fp)
+    lookup = model_coverage_matrix(cand, scen, dxy, fp, d["pixel"].to_numpy())
+    assert tree.nnz > 1000
+    assert (tree != lookup).nnz == 0
