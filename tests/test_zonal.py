@@ -291,3 +291,25 @@ def test_shipped_wards_end_to_end(hanoi_wards):
     assert (merged["covered_area_km2"] <= merged["covered_area_km2_any"] + 1e-12).all()
     assert 0 < anyrows["covered_area_km2"].sum() < anyrows["area_km2"].sum()
     assert cov.gaps["ward_id"].isin(anyrows["ward_id"]).all()
+
+
+def test_a_grid_reused_for_other_wards_finds_their_pixels_again():
+    # The wards' pixel pieces are kept on the grid result for the audit's later steps;
+    # the same grid summed over other wards (same number of wards) must not reuse them.
+    grid = GridSpec(
+        CRS.from_user_input(UTM48N), 10.0, Affine(10, 0, HANOI_X, 0, -10, HANOI_Y + 500), 50, 50
+    )
+    n = np.zeros(grid.shape, dtype="uint16")
+    n[:, :25] = 1  # the west half is served
+
+    def one(x0: float, x1: float) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"ward_id": ["w"], "name": ["x"], "population": [100.0]},
+                                geometry=[box(HANOI_X + x0, HANOI_Y, HANOI_X + x1, HANOI_Y + 500)],
+                                crs=UTM48N)  # fmt: skip
+
+    res = result_from(grid, n)
+    west = row(ward_coverage_raster(one(0, 250), res).table)
+    assert res.overlap is not None
+    east = row(ward_coverage_raster(one(250, 500), res).table)
+    assert west["area_coverage_pct"] == pytest.approx(100.0)
+    assert east["area_coverage_pct"] == pytest.approx(0.0)

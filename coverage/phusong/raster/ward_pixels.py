@@ -28,6 +28,7 @@ area.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ __all__ = [
     "WARDS_PER_CALL",
     "Overlap",
     "WardPixels",
+    "overlap_key",
     "ward_overlap",
     "ward_pixel_chunks",
     "ward_pixels",
@@ -186,6 +188,9 @@ class Overlap:
     raster : object
         The population raster the people came from (``None`` without one);
         reuse is refused for another raster.
+    wards_key : str
+        Fingerprint of the ward geometries in the grid CRS and of the grid
+        (:func:`overlap_key`); reuse is refused for other wards or another grid.
     """
 
     ward: np.ndarray
@@ -196,10 +201,22 @@ class Overlap:
     people: np.ndarray | None = None
     people_label: str | None = None
     raster: Any = None
+    wards_key: str = ""
 
-    def serves(self, population_raster: Any) -> bool:
-        """Whether this overlap counted people from ``population_raster`` (same object)."""
+    def serves(self, population_raster: Any, key: str | None = None) -> bool:
+        """Whether this overlap is of the wards and grid ``key`` (when given) with ``population_raster``'s people."""
+        if key is not None and key != self.wards_key:
+            return False
         return population_raster is None or population_raster is self.raster
+
+
+def overlap_key(geoms: np.ndarray, grid: Any) -> str:
+    """Fingerprint of ward geometries (in the grid CRS) and a grid: SHA-1 of their bytes."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for wkb in shapely.to_wkb(np.asarray(geoms, dtype=object)):
+        digest.update(b"" if wkb is None else wkb)
+    digest.update(repr((tuple(grid.transform), grid.shape, str(grid.crs))).encode())
+    return digest.hexdigest()
 
 
 def ward_overlap(wards: gpd.GeoDataFrame, grid: Any, population_raster: Any = None) -> Overlap:
@@ -224,7 +241,7 @@ def ward_overlap(wards: gpd.GeoDataFrame, grid: Any, population_raster: Any = No
     if population_raster is not None:
         people, label = population_on_grid(population_raster, grid)
     return Overlap(ward, pixel, fraction, len(geoms), shapely.area(geoms), people, label,
-                   population_raster)  # fmt: skip
+                   population_raster, overlap_key(geoms, grid))  # fmt: skip
 
 
 def ward_pixels(
@@ -271,7 +288,8 @@ def ward_pixels(
     official total evenly, a ward without an official figure keeps the
     raster's count (as :mod:`phusong.dasymetric` counts them).
     """
-    if overlap is None or not overlap.serves(population_raster):
+    key = None if overlap is None else overlap_key(wards.to_crs(grid.crs).geometry.to_numpy(), grid)
+    if overlap is None or not overlap.serves(population_raster, key):
         overlap = ward_overlap(wards, grid, population_raster)
     area, n = overlap.ward_area_m2, overlap.n_wards
     ward, pixel, fraction = overlap.ward, overlap.pixel, overlap.fraction

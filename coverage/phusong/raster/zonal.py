@@ -52,7 +52,7 @@ from exactextract.raster import NumPyRasterSource
 from phusong.coverage_table import ward_coverage_table
 from phusong.errors import ConfigError
 from phusong.raster.grid import GridResult, GridSpec
-from phusong.raster.ward_pixels import Overlap, ward_overlap
+from phusong.raster.ward_pixels import Overlap, overlap_key, ward_overlap
 from phusong.schema import ANY_OPERATOR, REDUNDANCY_CLASSES, WGS84
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def ward_coverage_raster(
     for i, op in enumerate(grid_result.operators):
         layers[op] = grid_result.operator_n_servers[i]
     overlap = grid_result.overlap
-    if overlap is None or overlap.n_wards != len(geoms) or not overlap.serves(population_raster):
+    if overlap is None or not overlap.serves(population_raster, overlap_key(geoms, grid)):
         overlap = ward_overlap(projected, grid, population_raster)
         grid_result.overlap = overlap  # the later per-ward steps reuse the pieces
     sums = _zonal_sums(wards, overlap, grid, list(layers.values()))
