@@ -302,7 +302,7 @@ def ward_pixels(
                           float(grid.pixel_area_m2), source or "uniform:official")  # fmt: skip
     people_grid, label = overlap.people, str(overlap.people_label)
     assert people_grid is not None  # found with the raster just above
-    mass = fraction * np.asarray(people_grid, dtype="float64").ravel()[pixel]
+    mass = fraction * np.asarray(people_grid).ravel()[pixel].astype("float64")
     ward_mass = np.bincount(ward, weights=mass, minlength=n)
     if not rescale:
         return WardPixels(ward, pixel, fraction, mass, n, area, ward_mass,

@@ -197,13 +197,13 @@ def _zonal_sums(
     ward, pix, cov = overlap.ward, overlap.pixel, overlap.fraction
     people = overlap.people
     w_area = cov * grid.pixel_area_m2
-    w_people = None if people is None else cov * np.nan_to_num(people).ravel()[pix]
+    w_people = None if people is None else cov * np.nan_to_num(people.ravel()[pix])
     class_m2 = np.zeros((n, n_layers, n_cls))
     class_people = np.zeros_like(class_m2) if w_people is not None else None
     size = n * n_cls
     base = ward * n_cls
     for j, arr in enumerate(layers):
-        key = base + _classes(arr).ravel()[pix]
+        key = base + _classes(np.asarray(arr).ravel()[pix])  # the pieces' pixels only
         class_m2[:, j, :] = np.bincount(key, weights=w_area, minlength=size).reshape(n, n_cls)
         if class_people is not None:
             class_people[:, j, :] = np.bincount(key, weights=w_people, minlength=size).reshape(
@@ -254,11 +254,12 @@ def _check_threshold(threshold_dbm: float | None, grid_result: GridResult) -> No
 
 def _classes(n_servers: np.ndarray) -> np.ndarray:
     """Redundancy class code per pixel: 0 none, 1 one, 2 two–four, 3 five or more."""
-    codes = np.zeros(n_servers.shape, dtype="uint8")
-    for code, (lo, _hi) in enumerate(REDUNDANCY_CLASSES.values()):
-        if code:
-            codes[n_servers >= lo] = code
-    return codes
+    lows = [lo for lo, _hi in REDUNDANCY_CLASSES.values()]
+    top = max(lows)
+    lut = np.zeros(top + 1, dtype="uint8")  # code of each count 0 … top (top and above)
+    for code, lo in enumerate(lows):
+        lut[lo:] = code
+    return lut[np.minimum(n_servers, top)]
 
 
 def _source(array: np.ndarray, grid: GridSpec, name: str) -> NumPyRasterSource:
