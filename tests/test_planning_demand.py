@@ -112,3 +112,25 @@ def test_pixel_lookup_equals_the_kd_tree(sample_audit):
     lookup = model_coverage_matrix(cand, scen, dxy, fp, d["pixel"].to_numpy())
     assert tree.nnz > 1000
     assert (tree != lookup).nnz == 0
+
+
+@pytest.mark.slow
+def test_a_plan_for_some_wards_counts_only_their_people(sample_audit):
+    # A caller may plan for a subset of the audit's wards (the app's per-ward estimate):
+    # the demand taken from the audit's pixels must then be that of those wards only.
+    import dataclasses
+
+    from phusong.planning import PlanInputs, propose_sites
+
+    ward_id = str(sample_audit.wards["ward_id"].iloc[0])  # the ward that holds the city back
+    inputs = dataclasses.replace(
+        PlanInputs.from_audit(sample_audit),
+        wards=sample_audit.wards[sample_audit.wards["ward_id"].astype(str) == ward_id],
+        gaps=sample_audit.gaps[sample_audit.gaps["ward_id"].astype(str) == ward_id],
+    )
+    plan = propose_sites(inputs, budget=3, demand_cell_m=300.0)
+    row = sample_audit.wards[sample_audit.wards["ward_id"].astype(str) == ward_id].iloc[0]
+    unserved = float(row["population"] - row["covered_population"])
+    assert plan.summary["people_in_gaps"] == pytest.approx(unserved, rel=1e-6)
+    # every demand point the plan counted lies in that ward
+    assert set(plan.demand["ward_id"].astype(str)) == {ward_id}

@@ -564,7 +564,10 @@ def _people(wards: gpd.GeoDataFrame) -> _People:
 def _demand(inp: PlanInputs, cell_m: float, crs: CRS) -> gpd.GeoDataFrame:
     """Return the people to serve: from the audit's pixels if it has them, else the gaps'."""
     if inp.pixels is not None and inp.unserved is not None and inp.grid is not None:
-        return grid_demand_points(inp.pixels, inp.unserved, inp.grid, inp.ward_ids, cell_m, crs)
+        demand = grid_demand_points(inp.pixels, inp.unserved, inp.grid, inp.ward_ids, cell_m, crs)
+        # only the wards planned for (a caller may keep some of the audit's wards)
+        keep = demand["ward_id"].isin(set(inp.wards["ward_id"].astype(str))).to_numpy()
+        return demand if keep.all() else demand[keep].reset_index(drop=True)
     return demand_points(inp.gaps, cell_m, crs)
 
 
