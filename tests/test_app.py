@@ -1098,6 +1098,39 @@ def test_plan_job_progress_and_cancel():
     jobs.forget("test-job-cancel")
 
 
+def test_a_failed_plan_is_shown_once_and_not_started_again(small, central_wards, monkeypatch):
+    """A plan whose job fails shows its error; the page never starts the job again by itself."""
+    import threading
+
+    release = threading.Event()
+    calls = []
+
+    def failing(*args, progress=None, **kwargs):
+        calls.append(1)
+        progress("round 1: proposing new sites", 0.1)
+        release.wait(60)
+        from phusong.errors import ConfigError
+
+        raise ConfigError("budget: this plan cannot be made (test)")
+
+    st.cache_resource.clear()
+    jobs._JOBS.clear()
+    monkeypatch.setattr(services, "run_plan", failing)
+    at = _plan_page(small, central_wards, lang="en")
+    at.button(key="plan_run").click().run()
+    job = next(iter(jobs._JOBS.values()))
+    assert job.running
+    release.set()
+    assert job.wait(10) and job.error is not None
+    at.run()  # the rerun after the failure shows it
+    assert not at.exception, at.exception
+    assert at.error and "cannot be made" in " ".join(str(e.value) for e in at.error)
+    at.run()
+    at.run()
+    assert calls == [1]  # one start: the failure did not start it again
+    assert not any(j.running for j in jobs._JOBS.values())
+
+
 def test_plan_page_cancel_button(small, central_wards, monkeypatch):
     """While a plan runs the page shows its progress and a cancel button that stops it."""
     import threading

@@ -269,3 +269,19 @@ def test_cli_cover_targets(tmp_path, sites, wards, places, zone, capsys):
     sheet = pd.read_csv(tmp_path / "out" / "proposed_sites.csv", encoding="utf-8-sig")
     assert sorted(set(sheet["reason"])) == ["target place P002 (KCN Đông)",
                                             "target place P004 (Ga xa)"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_cover_targets_with_a_path_loss_model(sites, wards, places, zone):
+    # The planning radius of a forced site comes from the model's own footprint (the default
+    # planning model has no single radius): the plan runs, and the re-audit under the
+    # same model finds the coverable places covered.
+    run = run_plan(
+        sites, wards, model="planning", resolution_m=50.0, terrain="off", population="uniform",
+        target_pct=5.0, operator="Viettel", targets=places, cover_targets=True, excluded=zone,
+    )  # fmt: skip
+    after = run.after.checks.places.table.set_index("place_id")["covered"].to_dict()
+    assert after["P002"] and after["P004"] and not after["P003"]
+    left = {u["place_id"]: u["reason"] for u in run.summary["targets_uncovered_after"]}
+    assert left == {"P003": "excluded"}
+    assert run.summary["n_target_sites"] >= 2

@@ -218,8 +218,9 @@ def progress_panel(request: services.PlanRequest) -> None:
     A fragment that refreshes itself twice a second: the rest of the page is
     not rerun while the plan computes.
     """
-    job = services.plan_job(request)
-    if not job.running:
+    # the job as it is (never a new start: a failed job is shown by ``run_section``, once)
+    job = services.plan_job_if_any(request)
+    if job is None or not job.running:
         st.rerun()
     with st.container(border=True):
         st.progress(

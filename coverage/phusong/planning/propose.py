@@ -504,6 +504,21 @@ def _model_footprints(inp: PlanInputs, site: NewSite, model: str, crs: CRS) -> A
     return candidate_footprints(site, plan_params(inp.params), crs, scen, audit_grid=inp.grid)
 
 
+def new_site_radius_m(audit_result_or_inputs: Any, site: NewSite) -> float:
+    """Planning radius of a new site [m], as :func:`propose_sites` counts it.
+
+    The reach of the audit model's own footprint of the site for path-loss
+    models (:mod:`phusong.planning.modelcover`), the footprint radius for the
+    disc and sector models (:func:`~phusong.planning.newsite.footprint_radius_m`).
+    """
+    inp = audit_result_or_inputs
+    if not isinstance(inp, PlanInputs):
+        inp = PlanInputs.from_audit(inp)
+    model = str(audit_param(inp.params, "model", AUDIT["model"].default))
+    footprints = _model_footprints(inp, site, model, equal_area_crs(inp.wards))
+    return footprints.reach_m if footprints is not None else footprint_radius_m(site, inp.params)
+
+
 def new_site_operator(audit_result_or_inputs: Any, operator: str | None = None) -> str:
     """Issue #15 (cover_targets): the operator :func:`propose_sites` gives the new sites."""
     inp = audit_result_or_inputs
@@ -950,5 +965,6 @@ __all__ = [
     "PlanResult",
     "existing_plus",
     "new_site_operator",
+    "new_site_radius_m",
     "propose_sites",
 ]

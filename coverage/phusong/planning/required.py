@@ -25,8 +25,10 @@ last audit judged not covered, and places one or more new sites for each:
     unserved piece (:func:`shapely.point_on_surface`), its planning disc taken
     off, and again until the unserved area left is at most
     ``100 − min_share_pct`` % of the place. The planning disc is exact for the
-    disc and sector models (the new sites' wedges tile it) and conservative
-    for the path-loss models (:func:`phusong.planning.newsite.footprint_radius_m`).
+    disc and sector models (the new sites' wedges tile it); for the path-loss
+    models it is the farthest reach of the model's own footprint
+    (:func:`phusong.planning.propose.new_site_radius_m`), an upper bound: the
+    re-audit judges, and later rounds add sites where it fell short.
 
 Exclusion zones always hold. The minimum spacing to the operator's other
 sites holds where the place leaves room; where it does not, the site goes
@@ -59,9 +61,9 @@ from phusong.planning.newsite import (
     NewSite,
     audit_param,
     default_new_site,
-    footprint_radius_m,
     proposed_site_table,
 )
+from phusong.planning.propose import new_site_radius_m
 from phusong.schema import WGS84
 from phusong.targets import POINT_SITE_RADIUS_M
 
@@ -390,7 +392,7 @@ def required_sites(
         zones=_zones_union(zones, crs),
         gaps=np.asarray(result.gaps.to_crs(crs).geometry.to_numpy(), dtype=object),
         wards=shapely.union_all(result.ward_table.to_crs(crs).geometry.to_numpy()),
-        radius_m=footprint_radius_m(site, params),
+        radius_m=new_site_radius_m(result, site),  # the planner's: the model's own reach
         min_spacing_m=float(min_spacing_m),
     )
     taken = list(shapely.points(existing_positions(getattr(result, "sites", None), operator, crs)))
