@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
@@ -311,13 +309,9 @@ def model_coverage_matrix(
             hit = hit[_served(cand[i], dem[hit], tpl, footprints)]
         return np.sort(hit)
 
-    # candidates in threads: the terrain sweep (compiled) releases the GIL
-    workers = min(os.cpu_count() or 1, 4) if footprints.terrain is not None else 1
-    if workers > 1 and n > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            rows = list(pool.map(row, range(n)))
-    else:
-        rows = [row(i) for i in range(n)]
+    # One thread: the per-candidate steps are many small numpy calls, and threads
+    # competing for the interpreter (the app's page runs) made them crawl.
+    rows = [row(i) for i in range(n)]
     indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
     indices = np.concatenate(rows) if indptr[-1] else np.zeros(0, dtype=np.int64)
     return sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=(n, m))
