@@ -31,6 +31,7 @@ import shapely
 from conftest import HANOI_X, HANOI_Y, UTM48N
 from pyproj import Transformer
 from shapely.geometry import Point, box
+from test_run_plan import LAEA, RADIUS, two_square_wards
 
 from phusong.cli import EXIT_OK, EXIT_USAGE, main
 from phusong.errors import ConfigError
@@ -38,9 +39,6 @@ from phusong.output.plan import plan_sites_sheet
 from phusong.output.text import format_plan_summary
 from phusong.plan import run_plan
 
-RADIUS = 600.0
-POP = {"A": 12_000.0, "B": 4_000.0}
-LAEA = "+proj=laea +lat_0=21.0238 +lon_0=105.8180 +ellps=WGS84 +units=m"
 TO_LL = Transformer.from_crs(UTM48N, "EPSG:4326", always_xy=True)
 LL_TO_UTM = Transformer.from_crs("EPSG:4326", UTM48N, always_xy=True)
 #: Viettel's existing site [m, UTM offsets]
@@ -54,14 +52,7 @@ def _box(cx, cy, side):
 
 @pytest.fixture(scope="module")
 def wards() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {"ward_id": list(POP), "name": ["Phường A", "Phường B"], "population": list(POP.values())},
-        geometry=[
-            box(HANOI_X - 3000, HANOI_Y - 1500, HANOI_X, HANOI_Y + 1500),
-            box(HANOI_X, HANOI_Y - 1500, HANOI_X + 3000, HANOI_Y + 1500),
-        ],
-        crs=UTM48N,
-    )
+    return two_square_wards()
 
 
 @pytest.fixture(scope="module")

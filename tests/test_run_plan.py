@@ -33,8 +33,8 @@ POP = {"A": 12_000.0, "B": 4_000.0}
 LAEA = "+proj=laea +lat_0=21.0238 +lon_0=105.8180 +ellps=WGS84 +units=m"
 
 
-@pytest.fixture(scope="module")
-def wards() -> gpd.GeoDataFrame:
+def two_square_wards() -> gpd.GeoDataFrame:
+    """Two 3 km × 3 km wards side by side (12,000 and 4,000 people), west and east of HANOI_X."""
     return gpd.GeoDataFrame(
         {"ward_id": list(POP), "name": ["Phường A", "Phường B"], "population": list(POP.values())},
         geometry=[
@@ -43,6 +43,11 @@ def wards() -> gpd.GeoDataFrame:
         ],
         crs=UTM48N,
     )
+
+
+@pytest.fixture(scope="module")
+def wards() -> gpd.GeoDataFrame:
+    return two_square_wards()
 
 
 @pytest.fixture(scope="module")
