@@ -877,11 +877,18 @@ def _target_sites(
         )
     if forced.n_sites == 0:
         return forced, current
-    taken = rounds.combined.sites if rounds.combined is not None else None
-    cells = forced.sites if taken is None else pd.concat([taken, forced.sites], ignore_index=True)
+    cells = _proposed_with(rounds, forced)
     audited = _audit_with(before, gpd.GeoDataFrame(cells, geometry="geometry", crs=forced.sites.crs),
                           setting, _silent)  # fmt: skip
     return forced, audited
+
+
+def _proposed_with(rounds: _Rounds, forced: RequiredSites | None) -> pd.DataFrame | None:
+    """Cells proposed in earlier rounds plus this round's sites for target places (or ``None``)."""
+    taken = rounds.combined.sites if rounds.combined is not None else None
+    if forced is None or not forced.n_sites:
+        return taken
+    return forced.sites if taken is None else pd.concat([taken, forced.sites], ignore_index=True)
 
 
 def floors_met(result: AuditResult, floor_pct: float | None) -> bool:
@@ -914,11 +921,8 @@ def _propose_round(
     from phusong.planning import propose_sites
     from phusong.planning.required import with_required
 
-    taken = rounds.combined.sites if rounds.combined is not None else None
-    n_forced = 0
-    if forced is not None and forced.n_sites:
-        n_forced = forced.n_sites
-        taken = forced.sites if taken is None else pd.concat([taken, forced.sites])
+    n_forced = forced.n_sites if forced is not None else 0
+    taken = _proposed_with(rounds, forced)
     plan = propose_sites(
         current,
         target_pct=setting.target,
