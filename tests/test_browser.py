@@ -31,6 +31,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+try:
+    from playwright.sync_api import Error as PlaywrightError
+except ImportError:  # no playwright: the chromium fixture skips these tests
+    PlaywrightError = Exception  # type: ignore[misc,assignment]
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,6 +203,33 @@ def _frame(page):
     return page.locator(MAP_IFRAME).first.element_handle().content_frame()
 
 
+_NAN = float("nan")
+
+
+def _live_map(page, timeout_s: float = 120.0):
+    """The map's frame once its wards are drawn, looked up again if a rerun replaced it."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            frame = _frame(page)
+            if frame is not None and frame.evaluate(
+                "() => !!window.phusongStyled && window.phusongStyled() > 0"
+            ):
+                return frame
+        except PlaywrightError:
+            pass  # detached while we looked: look again
+        if time.monotonic() > deadline:
+            raise AssertionError("the map never drew its wards")
+        time.sleep(0.1)
+
+
+def _map_colours(frame) -> tuple[dict, dict]:
+    """(values by ward id in id order, fill colours by ward id) read from the map."""
+    values = frame.evaluate("() => window.phusongValues()")
+    fills = frame.evaluate("() => window.phusongFills()")
+    return {i: values[i] for i in sorted(values)}, fills
+
+
 def _click_ward(page, ward_id: str, name: str, shot: str) -> None:
     """Click a ward on the map where its name is written; wait for its highlight and figures."""
     page.locator(MAP_IFRAME).first.scroll_into_view_if_needed()
@@ -337,17 +369,22 @@ def test_desktop_walkthrough(server, browser, timings, tmp_path):
     from phusong.output.maps import goal_colours
 
     slider = page.frame_locator(GOAL_IFRAME).first.locator('input[type="range"]')
-    map_id = frame.evaluate("() => L.stamp(window.phusongMap())")
     to_map, to_text = [], []
+    remounts = 0  # moves after which the map was a new one (a new iframe)
     target = 99.0
     for _ in range(6):
         before_verdict = _verdict(page)
+        frame = _live_map(page)
         before_styled = frame.evaluate("() => window.phusongStyled()")
         slider.focus()
         t1 = time.monotonic()
         slider.press("ArrowLeft")
-        frame.wait_for_function("(n) => window.phusongStyled() > n", arg=before_styled)
-        to_map.append(time.monotonic() - t1)
+        try:
+            frame.wait_for_function("(n) => window.phusongStyled() > n", arg=before_styled)
+            to_map.append(time.monotonic() - t1)
+        except PlaywrightError:
+            if not frame.is_detached():
+                raise
         page.wait_for_function(
             "(v) => { const h = document.querySelector('.st-key-verdict h3');"
             " return h && h.innerText !== v; }",
@@ -356,18 +393,23 @@ def test_desktop_walkthrough(server, browser, timings, tmp_path):
         )
         to_text.append(time.monotonic() - t1)
         target -= 0.5
-        # the browser's colours are the library's for the new target
-        values = frame.evaluate("() => window.phusongValues()")
-        fills = frame.evaluate("() => window.phusongFills()")
-        ids = sorted(values)
-        expected = goal_colours([values[i] if values[i] is not None else float("nan") for i in ids], target)  # fmt: skip
+        remounts += frame.is_detached()
+        # the browser's colours (the same map, or a new one drawn by the server's answer)
+        # are the library's for the new target
+        frame = _live_map(page)
+        ids, fills = _map_colours(frame)
+        expected = goal_colours([_NAN if v is None else v for v in ids.values()], target)
         assert [fills[i] for i in ids] == list(expected)
     assert "96" in _verdict(page)  # six steps of 0.5 points down from 99 %
-    assert frame.evaluate("() => L.stamp(window.phusongMap())") == map_id  # never rebuilt
+    # The map recolours itself: a move never asks the server for a new map. Streamlit's
+    # frontend may still mount the component anew now and then when a full-page rerun
+    # crosses a fragment's (seen once in CI, never here); a map rebuilt by every move
+    # (the geometry key following the goal, say) fails this.
+    assert remounts <= 1 and len(to_map) >= 5, (remounts, to_map)
     timings.add(
         "goal slider → map recoloured, median of 6 moves (in the browser)",
         statistics.median(to_map),
-        f"(all: {', '.join(f'{x:.2f}' for x in to_map)})",
+        f"(all: {', '.join(f'{x:.2f}' for x in to_map)}; a new map after {remounts} move(s))",
     )
     timings.add(
         "goal slider → new verdict from the server, median of 6 moves",
