@@ -27,6 +27,7 @@ from strings import t
 
 from phusong.i18n import t as library_text
 from phusong.output import maps
+from phusong.planning.required import TARGET_REASON_PREFIX  # issue #15
 
 #: Height of the main maps [px].
 MAP_HEIGHT = 540
@@ -177,8 +178,11 @@ def audit_geometry(result: Any, *, key: str, gaps: bool = True, sites: bool = Tr
 
 
 def proposed_tooltip(row: Any, language: str) -> str:
-    """Tooltip of a proposed site: order, id, ward and the people it adds (estimate)."""
-    return t(
+    """Tooltip of a proposed site: order, id, ward, the people it adds (estimate).
+
+    A site placed for a target place (issue #15) names the place too.
+    """
+    text = t(
         "tip_proposed",
         language=language,
         order=fmt.count(row.order, language),
@@ -186,6 +190,11 @@ def proposed_tooltip(row: Any, language: str) -> str:
         ward=html.escape(str(row.ward) or "—"),
         people=fmt.people(row.covered_people_gain, language),
     )
+    reason = str(getattr(row, "reason", ""))
+    if reason.startswith(TARGET_REASON_PREFIX):
+        place = html.escape(reason.removeprefix(TARGET_REASON_PREFIX))
+        text += "<br>" + t("tip_proposed_place", language=language, place=place)
+    return text
 
 
 def plan_geometry(run: Any, *, key: str, lang: str) -> Any:

@@ -134,6 +134,7 @@ EN: dict[str, str] = {
     "tip_misses": "Below the goal: {short} short",
     "tip_change": "<b>{name}</b><br>Baseline: {before}<br>Alternative: {after}<br>Change: {change}",
     "tip_proposed": "<b>#{order} · {site}</b><br>{ward}<br>≈ {people} newly served (estimate)",
+    "tip_proposed_place": "Placed to cover the target place <b>{place}</b>",
     # overview: details
     "ward_pick": "Ward or commune",
     "ward_pick_help": "Click a ward on the map, or type a name here.",
@@ -596,6 +597,7 @@ VI: dict[str, str] = {
     "tip_change": "<b>{name}</b><br>Hiện trạng: {before}<br>Phương án: {after}<br>"
     "Thay đổi: {change}",
     "tip_proposed": "<b>#{order} · {site}</b><br>{ward}<br>≈ {people} có thêm sóng (ước tính)",
+    "tip_proposed_place": "Đặt để phủ sóng địa điểm mục tiêu <b>{place}</b>",
     # overview: details
     "ward_pick": "Phường, xã",
     "ward_pick_help": "Bấm vào bản đồ, hoặc gõ tên phường, xã ở đây.",

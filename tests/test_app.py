@@ -1314,6 +1314,14 @@ def test_plan_page_covers_every_target_place(small, central_wards, planned, lang
     assert why[0] == strings.t("plan_reason_place", lang, place="P001 (KCN Thử)")
     assert set(why[1:]) <= {strings.t("plan_reason_coverage", lang)}
     assert len(why) == s["n_new_sites"]
+    # the plan map's tooltips name the place of the site placed for it, and only of that one
+    import mapview
+
+    proposed = next(p for p in mapview.plan_geometry(run, key="t", lang=lang).points
+                    if p["id"] == "proposed")  # fmt: skip
+    tips = [row[2] for row in proposed["rows"]]
+    place = strings.t("tip_proposed_place", lang, place="P001 (KCN Thử)")
+    assert place in tips[0] and not any(place in tip for tip in tips[1:])
 
 
 @pytest.mark.parametrize(
