@@ -338,6 +338,77 @@ def test_cli_help_and_errors_in_vietnamese(capsys, monkeypatch, tmp_path):
     assert not (tmp_path / "s").exists()
 
 
+def _option_tables():
+    from phusong import options
+
+    return {name: getattr(options, name) for name in
+            ("AUDIT", "PLAN", "PLANNER", "CALIBRATE", "THROUGHPUT", "PROGRESS")}  # fmt: skip
+
+
+def test_every_option_has_its_help_in_vietnamese_and_english():
+    from phusong.i18n.catalog import option_help_key
+
+    en, vi = CATALOGUES["en"], CATALOGUES["vi"]
+    seen = set()
+    for table, opts in _option_tables().items():
+        for key, opt in opts.items():
+            message = option_help_key(key, opt)
+            seen.add(message)
+            assert en[message] == opt.help, (table, key)  # English: the table's own words
+            assert message in vi, f"{table}[{key!r}]: no Vietnamese help ({message})"
+            assert vi[message].strip() and vi[message] != opt.help, (table, key)
+    assert len(seen) > 70  # ~77 options, one message per distinct help
+    assert {k for k in en if k.startswith("option.")} == seen  # no stale option message
+
+
+def test_option_help_keys_one_per_meaning():
+    from phusong.i18n.catalog import option_help_key
+    from phusong.options import AUDIT, CALIBRATE, PLAN, PROGRESS
+
+    assert option_help_key("threshold_dbm", PLAN["threshold_dbm"]) == "option.threshold_dbm"
+    assert option_help_key("sites", AUDIT["sites"]) == "option.sites"
+    assert option_help_key("sites", PLAN["sites"]) == "option.plan.sites"
+    assert option_help_key("model", CALIBRATE["model"]) == "option.calibrate.model"
+    assert option_help_key("out", PROGRESS["out"]) == "option.out"  # same words, other default
+    assert option_help_key("fail_under", PROGRESS["fail_under"]) == "option.progress.fail_under"
+
+
+def _help_text(capsys, main, *args):
+    assert main([*args, "--help"]) == 0
+    return " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+
+
+def test_cli_option_help_in_vietnamese(capsys, monkeypatch):
+    from phusong.cli import main
+
+    out = _help_text(capsys, main, "audit", "--lang", "vi")
+    assert "ngưỡng tín hiệu để được coi là có sóng (SS-RSRP) [dBm]" in out
+    assert "mục tiêu phủ sóng [%] (mặc định 99)" in out  # "%" reaches the user once
+    assert "diện tích nhỏ nhất của một vùng lõm sóng được liệt kê [m²] (mặc định 10000)" in out
+    assert "thư mục kết quả (mặc định ./phusong-audit)" in out
+    assert "ranh giới phường/xã (mặc định: ranh giới 126 phường/xã Hà Nội đi kèm) --model" in out
+    assert "coverage threshold" not in out and "(default" not in out
+    monkeypatch.setenv("PHUSONG_LANG", "vi")
+    out = _help_text(capsys, main, "plan")
+    assert "mạng lưới hiện có (mọi định dạng lệnh 'audit' đọc được)" in out
+    assert "thoát với mã 3 khi lần tính lại vùng phủ vẫn chưa đạt mục tiêu" in out
+    out = _help_text(capsys, main, "calibrate")
+    assert "mô hình suy hao truyền sóng cần hiệu chỉnh" in out and "(mặc định 5)" in out
+    out = _help_text(capsys, main, "progress")
+    assert "đánh giá một lần mỗi quý (quarter)" in out and "(mặc định quarter)" in out
+
+
+def test_cli_option_help_in_english_is_the_tables_words(capsys):
+    from phusong.cli import main
+
+    out = _help_text(capsys, main, "audit")
+    assert "SS-RSRP coverage threshold [dBm] for path-loss models (default -110)" in out
+    assert "coverage target [%] (default 99)" in out
+    assert "cell-edge reliability (0.5 = no fading margin) (default 0.5)" in out
+    assert "ward boundaries (default: the shipped 126 Hà Nội wards) --model" in out
+    assert "mặc định" not in out
+
+
 def test_progress_steps_in_vietnamese():
     from phusong.output.text import progress_words
 

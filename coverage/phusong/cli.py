@@ -38,6 +38,7 @@ from phusong.errors import (
     PhusongError,
 )
 from phusong.i18n import LANGUAGES, catalogue, current_language, t
+from phusong.i18n.catalog import option_help_key  # issue #16: option help in vi and en
 from phusong.options import (
     AUDIT,
     CALIBRATE,
@@ -157,16 +158,23 @@ _ARGPARSE_TYPES: dict[str, Any] = {"float": float, "int": int}
 
 
 def _help_of(key: str, opt: Option) -> str:
-    """Help text of an option, with its default (``%`` escaped for argparse)."""
-    text = opt.help
+    """Help text of an option in the help language, with its default (``%`` escaped for argparse).
+
+    The words come from the catalogue (``option.<key>``, see
+    :func:`phusong.i18n.catalog.option_help_key`; the English is ``opt.help``).
+    The default is shown as it is typed on the command line (``0.5``, ``./phusong-audit``),
+    unless the English help already names it.
+    """
+    lang = _help_language()
+    text = t(option_help_key(key, opt), lang)
     d = opt.default
-    if d is not None and opt.kind not in ("bool",) and "default" not in text:
+    if d is not None and opt.kind not in ("bool",) and "default" not in opt.help:
         shown = (
             " ".join(d)
             if isinstance(d, tuple)
             else (f"./{d}" if key == "out" else f"{d:g}" if isinstance(d, float) else str(d))
         )
-        text = f"{text} (default {shown})"
+        text = t("cli.help.default", lang, text=text, default=shown)
     return text.replace("%", "%%")
 
 

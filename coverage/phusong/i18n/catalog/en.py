@@ -2,9 +2,18 @@
 
 Same keys and placeholders as :mod:`phusong.i18n.catalog.vi` (checked by
 ``tests/test_i18n.py``). Numbers arrive already formatted.
+
+The help of every command-line option (``option.*``) is not copied here: it is
+the ``help=`` text of the option tables of :mod:`phusong.options`, added to
+:data:`MESSAGES` under the key :func:`option_help_key` gives it. Only the
+Vietnamese catalogue writes those texts out.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+from phusong.options import AUDIT, CALIBRATE, PLAN, PLANNER, PROGRESS, THROUGHPUT, Option
 
 MESSAGES: dict[str, str | dict[str, str]] = {
     # ------------------------------------------------------------------
@@ -348,6 +357,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "'calibrate' reads it",
     "cli.validate.nothing": "validate: give a site FILE, --measurements FILE, or both.",
     "cli.no_file": "{key}: no file given; pass {option} FILE.",
+    "cli.help.default": "{text} (default {default})",
     "cli.help.debug": "show the full traceback of unexpected errors and debug logs",
     "cli.help.lang": "language of the output: {choices} (default: $PHUSONG_LANG, else en)",
     "cli.help.json": "print {what} to stdout (and nothing else on stdout)",
@@ -379,3 +389,52 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "cli.sample.made_up": "It is made-up data for trying phusong out, not any operator's "
     "real sites.",
 }
+
+
+# ------------------------------------------------------------------
+# option help (phusong.cli --help): the English is the help= text of phusong.options
+# ------------------------------------------------------------------
+#: The option tables whose help is a message, in the order they claim a key.
+OPTION_TABLES: dict[str, Mapping[str, Option]] = {
+    "audit": AUDIT,
+    "plan": PLAN,
+    "planner": PLANNER,
+    "calibrate": CALIBRATE,
+    "throughput": THROUGHPUT,
+    "progress": PROGRESS,
+}
+
+
+def _option_help_keys() -> dict[tuple[str, str], str]:
+    """Message key of each (option key, English help): one message per distinct help."""
+    keys: dict[tuple[str, str], str] = {}
+    for table, options in OPTION_TABLES.items():
+        for key, opt in options.items():
+            if (key, opt.help) in keys:
+                continue  # the same option (or the same words) in another table
+            plain = f"option.{key}"
+            keys[key, opt.help] = f"option.{table}.{key}" if plain in keys.values() else plain
+    return keys
+
+
+#: (option key, English help) -> message key.
+OPTION_HELP_KEYS: dict[tuple[str, str], str] = _option_help_keys()
+
+
+def option_help_key(key: str, opt: Option) -> str:
+    """Message key of an option's help: ``option.<key>``, or ``option.<table>.<key>``.
+
+    ``option.<key>`` belongs to the first table of :data:`OPTION_TABLES` that
+    has the key (``option.sites``: the audit's); a later table whose option of
+    the same key says something else gets ``option.<table>.<key>``
+    (``option.plan.sites``, ``option.calibrate.model``).
+
+    Raises
+    ------
+    KeyError
+        The option is in none of :data:`OPTION_TABLES`.
+    """
+    return OPTION_HELP_KEYS[key, opt.help]
+
+
+MESSAGES.update({message: help for (_, help), message in OPTION_HELP_KEYS.items()})

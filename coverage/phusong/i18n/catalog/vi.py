@@ -363,6 +363,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "cli.validate.nothing": "validate: cần một TỆP danh sách trạm, --measurements TỆP, "
     "hoặc cả hai.",
     "cli.no_file": "{key}: chưa có tệp; thêm {option} TỆP.",
+    "cli.help.default": "{text} (mặc định {default})",
     "cli.help.debug": "hiện đầy đủ chi tiết lỗi ngoài dự kiến và nhật ký gỡ lỗi",
     "cli.help.lang": "ngôn ngữ hiển thị kết quả: {choices} (mặc định: biến môi trường "
     "$PHUSONG_LANG, nếu không có thì en)",
@@ -395,4 +396,156 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "cli.sample.written": "Đã ghi mạng lưới mẫu GIẢ LẬP (SYNTHETIC) vào {path}: {names}",
     "cli.sample.made_up": "Đây là dữ liệu tự tạo để dùng thử phusong, không phải trạm thật của "
     "nhà mạng nào.",
+    # ------------------------------------------------------------------
+    # trợ giúp của từng tùy chọn dòng lệnh (phusong.cli --help, các bảng của
+    # phusong.options); tiếng Anh: chữ help= trong phusong.options. Khóa option.<key>;
+    # option.<bảng>.<key> khi bảng sau có cùng khóa nhưng nghĩa khác (xem catalog.en)
+    # ------------------------------------------------------------------
+    # --- AUDIT (phusong audit, phusong progress) ---
+    "option.sites": "tệp danh sách trạm/cell: CSV của OpenCelliD, bảng tính của nhà mạng "
+    "(CSV/XLSX), GeoJSON, GPKG…",
+    "option.wards": "ranh giới phường/xã (mặc định: ranh giới 126 phường/xã Hà Nội đi kèm)",
+    "option.model": "mô hình tính vùng phủ: planning (3GPP TR 38.901, kịch bản theo từng "
+    "phường/xã, cả ngoài trời và trong nhà), một mô hình suy hao truyền sóng duy nhất tính "
+    "trên lưới ô, hoặc ước tính nhanh theo vùng phủ hình học disc/sector (không tính truyền "
+    "sóng: là mức cao nhất có thể)",
+    "option.threshold_dbm": "ngưỡng tín hiệu để được coi là có sóng (SS-RSRP) [dBm], cho các "
+    "mô hình suy hao truyền sóng",
+    "option.resolution_m": "kích thước ô lưới [m] của các mô hình suy hao truyền sóng",
+    "option.goal": "mục tiêu phủ sóng [%]",
+    "option.goal_metric": "mục tiêu tính theo gì: population (dân số) hoặc area (diện tích)",
+    "option.operators": "chỉ giữ các nhà mạng này (ví dụ --operator Viettel VinaPhone; có thể "
+    "lặp lại tùy chọn)",
+    "option.radio": "các công nghệ vô tuyến được giữ lại (NR, LTE, …; 'all' giữ tất cả)",
+    "option.population_raster": "bản đồ dân số GeoTIFF, số người trong mỗi ô lưới (ví dụ WorldPop)",
+    "option.radius_m": "bán kính vùng phủ dùng chung cho mô hình disc/sector, thay cho tầm phủ "
+    "riêng của từng cell [m]",
+    "option.indoor_loss_db": "suy hao cộng thêm như nhau tại mọi vị trí [dB], chỉ cho các mô "
+    "hình suy hao truyền sóng một kịch bản (mô hình planning tính vùng phủ trong nhà bằng mô "
+    "hình O2I của TR 38.901 thay cho tùy chọn này)",
+    "option.reliability": "độ tin cậy phủ sóng ở rìa cell (0,5 = không cộng độ dự trữ fading)",
+    "option.min_gap_area_m2": "diện tích nhỏ nhất của một vùng lõm sóng được liệt kê [m²]",
+    "option.route": "cách tính: auto, vector, raster hoặc tiled (cộng dồn theo từng phường/xã, "
+    "lần lượt từng mảnh lưới, không dựng cả lưới một lúc; cho quy mô cả nước)",
+    "option.tile_px": "kích thước cạnh mỗi mảnh lưới [ô lưới]",
+    "option.scheduler": "chạy các cách tính trên lưới bằng Dask: processes, một số tiến trình "
+    "làm việc (worker), hoặc tcp://host:8786",
+    "option.population": "người dân sống ở đâu trong mỗi phường/xã: auto (trọng số WorldPop "
+    "2020 ô 1 km cho các phường/xã đi kèm, hoặc trọng số từ --population-raster, quy đổi để "
+    "tổng mỗi phường/xã bằng dân số chính thức; các trường hợp khác: chia đều), worldpop, "
+    "hoặc uniform (dân số chính thức chia đều trên diện tích)",
+    "option.goal_layer": "mục tiêu được đánh giá theo vùng phủ nào: outdoor (ngoài trời, mặc "
+    "định) hoặc indoor (trong nhà, với các mô hình suy hao truyền sóng; cả hai luôn có trong "
+    "báo cáo)",
+    "option.o2i_model": "mô hình suy hao xuyên tường O2I (TR 38.901) của lớp trong nhà: "
+    "low-loss (kính thường và bê tông) hoặc high-loss (kính phản xạ nhiệt IRR); khu vực RMa "
+    "(nông thôn) luôn dùng low-loss",
+    "option.scenarios": "tệp CSV đặt lại kịch bản của từng phường/xã cho mô hình planning: cột "
+    "ward (mã hoặc tên phường/xã) và cột scenario (uma, umi hoặc rma)",
+    "option.los_probability": "mô hình planning: lấy trung bình có trọng số suy hao nhìn thẳng "
+    "(LOS) và không nhìn thẳng (NLOS) theo xác suất LOS của TR 38.901 (mặc định: NLOS, lựa "
+    "chọn thận trọng)",
+    "option.ue_gain_dbi": "độ lợi ăng-ten của thiết bị người dùng (UE) [dBi] (các mô hình suy hao "
+    "truyền sóng)",
+    "option.body_loss_db": "suy hao do cơ thể người dùng [dB] (các mô hình suy hao truyền "
+    "sóng; khoảng 3 dB khi áp điện thoại vào tai)",
+    "option.sinr_min_db": "chỉ coi là có sóng khi SINR của cell phục vụ mạnh nhất cũng ≥ mức "
+    "này [dB] (các mô hình suy hao truyền sóng; tính nhiễu của mọi cell cùng kênh, xuống tới "
+    "mức tạp âm nền)",
+    "option.sector_edge_db": "mô hình sector: hình quạt kết thúc ở hướng mà giản đồ bức xạ "
+    "ăng-ten thấp hơn hướng bức xạ chính chừng này [dB] (10 dB: ba sector 65° gặp nhau ở "
+    "±60°, nơi giản đồ của TR 38.901 thấp hơn 10,2 dB)",
+    "option.terrain": "nhiễu xạ do địa hình theo mô hình số độ cao DEM (ITU-R P.526 "
+    "Bullington): auto (bật với mô hình planning), on (bật) hoặc off (tắt); các ô lưới không "
+    "có dữ liệu địa hình được tính không có địa hình và được nêu trong kết quả",
+    "option.dem": "mô hình số độ cao cho địa hình: SRTM .hgt hoặc GeoTIFF (mặc định: mảnh "
+    "SRTM N21E105 đi kèm, phủ phần Hà Nội phía bắc vĩ độ 21°N; phần còn lại ghi là 'không rõ địa "
+    "hình')",
+    "option.calibration": "tệp hiệu chỉnh do lệnh 'phusong calibrate' tạo ra "
+    "(calibration.json): độ lệch suy hao theo từng nhà mạng × băng tần × loại địa bàn, áp "
+    "vào mô hình suy hao truyền sóng",
+    "option.crs": "hệ tọa độ của các dữ liệu đầu vào ghi tọa độ phẳng (mét) mà không kèm hệ "
+    "tọa độ (x/y của trạm đặt trong các cột lat/lon, tệp phường/xã không có CRS), ví dụ "
+    "EPSG:3405 (VN-2000 / UTM 48N) hoặc EPSG:5897 (VN-2000 / TM-3 105°E)",
+    "option.as_of": "đánh giá mạng lưới như hiện trạng vào ngày này: chỉ tính các cell đã phát "
+    "sóng tới ngày đó (cần ngày phát sóng: cột 'on_air', hoặc dùng tạm cột 'created' của "
+    "OpenCelliD); cũng là ngày dùng để xét các chỉ tiêu (mặc định hôm nay)",
+    "option.targets": "các địa điểm mục tiêu phải có 5G trước một thời hạn: điểm hoặc đa giác "
+    "có cột 'deadline' và 'kind' (GeoJSON, GeoPackage, Shapefile nén zip, hoặc CSV/XLSX có "
+    "lat/lon)",
+    "option.goals": "các chỉ tiêu được xét và dùng để báo không đạt: coverage (phủ sóng), "
+    "speed (tốc độ), places (địa điểm; hoặc chỉ các địa điểm của một thời hạn: "
+    "places:2025-12-31); mặc định: mọi chỉ tiêu áp dụng được",
+    "option.speed_target_mbps": "chỉ tiêu tốc độ: tốc độ tải xuống 5G trung bình của những "
+    "người có sóng [Mbit/s] (Kế hoạch 58/KH-UBND: 100)",
+    "option.place_min_share_pct": "phần diện tích của một địa điểm mục tiêu dạng đa giác phải "
+    "có sóng để địa điểm được tính là đã phủ sóng [%]",
+    "option.out": "thư mục kết quả",
+    "option.overwrite": "ghi đè các tệp trong thư mục kết quả đã có dữ liệu",
+    "option.fail_under": "thoát với mã 3 khi chưa đạt mục tiêu (khi có chỉ tiêu theo thời hạn: "
+    "khi bất kỳ chỉ tiêu nào đã chọn chưa đạt; xem --goals)",
+    # --- THROUGHPUT (ước tính tốc độ từ SINR; phusong audit, phusong progress) ---
+    "option.throughput_alpha": "thông lượng: hệ số suy giảm α so với giới hạn Shannon "
+    "(TR 36.942 A.2)",
+    "option.throughput_sinr_min_db": "thông lượng: mức SINR mà dưới đó không truyền được dữ "
+    "liệu [dB] (TR 36.942 A.2)",
+    "option.throughput_se_max": "thông lượng: hiệu suất phổ cao nhất trên mỗi lớp MIMO "
+    "[bit/s/Hz] (TR 36.942 A.2)",
+    "option.throughput_tdd_layers": "thông lượng: số lớp MIMO trên sóng mang TDD (n41, n77, n78)",
+    "option.throughput_fdd_layers": "thông lượng: số lớp MIMO trên sóng mang FDD (n28)",
+    "option.throughput_tdd_dl_share": "thông lượng: tỷ lệ thời gian sóng mang TDD phát đường "
+    "xuống (DDDSU, S 10:2:2)",
+    "option.throughput_overhead": "thông lượng: phần tài nguyên dành cho báo hiệu (overhead) ở "
+    "lớp vật lý (TS 38.306: 0,14 cho đường xuống FR1)",
+    "option.throughput_cell_load": "thông lượng: tỷ lệ tài nguyên của sóng mang đã do người "
+    "dùng khác sử dụng",
+    # --- PLAN (phusong plan) ---
+    "option.plan.sites": "mạng lưới hiện có (mọi định dạng lệnh 'audit' đọc được)",
+    "option.target": "tỷ lệ dân số được phủ sóng cần đạt [%], tính theo dân số (mặc định: "
+    "theo mục tiêu, 99)",
+    "option.budget": "thay cho mục tiêu: phủ sóng tốt nhất với tối đa N trạm mới",
+    "option.candidates": "các vị trí được phép đặt trạm mới: bảng danh sách trạm, CSV của "
+    "OpenCelliD, hoặc tệp điểm hay đa giác (mặc định: lưới đều trong và quanh các vùng lõm "
+    "sóng)",
+    "option.min_spacing_m": "khoảng cách tối thiểu giữa các trạm mới, và từ trạm mới tới trạm "
+    "hiện có cùng nhà mạng [m]",
+    "option.excluded": "vùng cấm đặt trạm mới, dạng đa giác (GeoJSON, GeoPackage, Shapefile "
+    "nén zip, GeoParquet)",
+    "option.method": "thuật toán chọn vị trí trạm: greedy (nhanh), milp (tối ưu chính xác) "
+    "hoặc both (cả hai)",
+    "option.operator": "nhà mạng của các trạm mới (mặc định: nhà mạng có nhiều cell nhất)",
+    "option.max_rounds": "số vòng quy hoạch tối đa (đề xuất, tính lại vùng phủ, bổ sung)",
+    "option.time_limit_s": "thời gian tối đa của MILP cho mỗi vòng [s]",
+    "option.ward_floor_pct": "đồng thời đưa mọi phường/xã lên ít nhất tỷ lệ dân số được phủ "
+    "sóng này [%] (greedy, chế độ theo mục tiêu)",
+    "option.cover_targets": "phủ sóng thêm mọi địa điểm mục tiêu của --targets theo tiêu chí "
+    "riêng của từng địa điểm: đặt trạm cho các địa điểm chưa có sóng (các trạm này được tính "
+    "vào --budget)",
+    "option.plan.fail_under": "thoát với mã 3 khi lần tính lại vùng phủ vẫn chưa đạt mục tiêu",
+    # --- PLANNER (run_plan(plan_options=…)) ---
+    "option.demand_cell_m": "cạnh ô của lưới nhu cầu mà bộ quy hoạch dùng để đếm người dân [m]",
+    "option.candidate_spacing_m": "khoảng cách giữa các điểm của lưới vị trí ứng viên [m] (mặc "
+    "định: một phần ba bán kính phủ của trạm mới, không nhỏ hơn ô lưới nhu cầu)",
+    "option.mip_rel_gap": "độ chênh tối ưu tương đối của MILP (MIP gap) mà tại đó bộ giải "
+    "HiGHS dừng",
+    # --- CALIBRATE (phusong calibrate) ---
+    "option.calibrate.sites": "mạng lưới (mọi định dạng lệnh 'audit' đọc được)",
+    "option.measurements": "số liệu đo tín hiệu: tệp xuất từ đo lái xe (drive test) hoặc dữ "
+    "liệu cộng đồng (CSV/TSV, XLSX, GeoJSON, Parquet) có vĩ độ, kinh độ và SS-RSRP/RSRP [dBm]",
+    "option.calibrate.model": "mô hình suy hao truyền sóng cần hiệu chỉnh (mặc định: mô hình "
+    "mặc định của lệnh audit nếu đó là mô hình suy hao truyền sóng, nếu không thì uma)",
+    "option.fit_slope": "ước lượng thêm độ dốc theo khoảng cách [dB/decade] (mặc định: chỉ ước "
+    "lượng độ lệch)",
+    "option.folds": "số phần chia dữ liệu (fold) khi kiểm tra chéo",
+    "option.min_points": "số điểm đo tối thiểu để một nhóm nhà mạng × băng tần × loại địa bàn "
+    "được hiệu chỉnh",
+    "option.seed": "hạt giống ngẫu nhiên (seed) để chia dữ liệu kiểm tra chéo",
+    "option.nearest_sites": "số vị trí trạm được xét cho mỗi nhà mạng × băng tần khi tìm cell "
+    "phục vụ mạnh nhất của một điểm đo",
+    # --- PROGRESS (phusong progress) ---
+    "option.freq": "đánh giá một lần mỗi quý (quarter), năm (year) hoặc tháng (month), từ ngày "
+    "phát sóng đầu tiên đến --as-of",
+    "option.required_sites": "chạy thêm bộ quy hoạch trên mạng lưới của ngày cuối cùng: số trạm "
+    "mới cần có để đạt mục tiêu phủ sóng, và số trạm cần thêm mỗi năm cho tới thời hạn",
+    "option.progress.fail_under": "thoát với mã 3 khi một chỉ tiêu đã chọn chưa đạt (xem --goals)",
 }
