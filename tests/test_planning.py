@@ -200,6 +200,69 @@ def test_lazy_greedy_equals_naive_greedy(seed):
     assert g.order.tolist() == _naive_greedy(dense, w, target=target)
 
 
+def _refinable(dense_exact, extra, calls):
+    """A RefinableCover whose bound adds ``extra`` to the exact rows; ``calls`` logs refinements."""
+    bound = sp.csr_matrix(dense_exact | extra)
+
+    def exact_row(i, columns):
+        calls.append(i)
+        assert set(np.flatnonzero(dense_exact[i])) <= set(columns.tolist())
+        return columns[dense_exact[i, columns]]
+
+    return P.RefinableCover(bound, exact_row)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_greedy_on_a_refinable_cover_equals_the_greedy_on_its_exact_matrix(seed):
+    # The bound's rows hold every exact column and more (as the templates without
+    # terrain hold every point the terrain leaves served): the greedy must pick what
+    # the plain greedy picks on the exact matrix, budget or target, with conflicts.
+    dense, w, conflicts = _instance(seed, n=14, m=30, density=0.3, n_conflicts=2 * (seed % 3))
+    extra = np.random.default_rng(100 + seed).random(dense.shape) < 0.2
+    cpairs = [tuple(p) for p in conflicts]
+    for budget, target in ((3, None), (None, 0.8 * w[dense.any(axis=0)].sum())):
+        calls: list[int] = []
+        g = P.greedy(_refinable(dense, extra, calls), w, budget=budget, target_weight=target,
+                     conflicts=conflicts)  # fmt: skip
+        want = _naive_greedy(dense, w, budget=budget, target=target, conflicts=cpairs)
+        assert g.order.tolist() == want
+        assert np.allclose(g.gains, [
+            w[dense[i] & ~_covered(dense, want[:k])].sum() for k, i in enumerate(want)
+        ])  # fmt: skip
+        assert g.covered.tolist() == _covered(dense, want).tolist()
+        assert len(calls) == len(set(calls))  # each row made exact once
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_submodular_bound_on_a_refinable_cover_is_the_exact_matrix_bound(seed):
+    dense, w, _ = _instance(seed, n=16, m=30, density=0.3)
+    extra = np.random.default_rng(200 + seed).random(dense.shape) < 0.15
+    g = P.greedy(sp.csr_matrix(dense), w, budget=3)
+    for k in (0, 1, 3, 16):
+        want = P.submodular_upper_bound(sp.csr_matrix(dense), w, g.order, k)
+        got = P.submodular_upper_bound(_refinable(dense, extra, []), w, g.order, k)
+        assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_a_refinable_cover_makes_exact_only_the_rows_that_can_matter():
+    # 200 candidates whose bounds are exact except one: a budget of 2 needs a handful
+    # of rows made exact, not 200; the candidate whose bound overstates it by most
+    # is refined and passed over.
+    rng = np.random.default_rng(7)
+    dense = rng.random((200, 400)) < 0.05
+    extra = np.zeros_like(dense)
+    extra[17] = True  # candidate 17 looks best by its bound
+    calls: list[int] = []
+    cover = _refinable(dense, extra, calls)
+    g = P.greedy(cover, np.ones(400), budget=2)
+    assert g.order.tolist() == _naive_greedy(dense, np.ones(400), budget=2)
+    assert 17 in calls and 17 not in g.order.tolist()
+    assert len(calls) < 20, len(calls)
+    assert cover.n_refined == len(calls)
+    full = cover.matrix()
+    assert (full.toarray() == dense).all() and cover.n_refined == 200
+
+
 def test_greedy_ties_go_to_the_smallest_index_and_are_repeatable():
     # four identical candidates and two disjoint equal ones
     dense = np.zeros((6, 8), bool)

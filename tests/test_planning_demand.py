@@ -134,3 +134,89 @@ def test_a_plan_for_some_wards_counts_only_their_people(sample_audit):
     assert plan.summary["people_in_gaps"] == pytest.approx(unserved, rel=1e-6)
     # every demand point the plan counted lies in that ward
     assert set(plan.demand["ward_id"].astype(str)) == {ward_id}
+
+
+@pytest.mark.slow
+def test_terrain_rows_made_exact_on_demand_equal_the_eager_rows(sample_audit):
+    # Reference: for every candidate, the template's RSRP at every demand point near it,
+    # less the terrain swept once over all of them (one window for the lot), against the
+    # threshold. The refinable cover's bound rows must hold these rows, and its exact rows
+    # (terrain swept only over the bound's points) must equal them.
+    from phusong.planning.modelcover import (
+        _template_rsrp,
+        _terrain_at,
+        _TreeIndex,
+        candidate_footprints,
+        candidate_scenarios,
+        model_coverage,
+    )
+    from phusong.planning.newsite import default_new_site
+    from phusong.planning.propose import PlanInputs
+    from phusong.planning.solvers import RefinableCover
+
+    inp = PlanInputs.from_audit(sample_audit)
+    d = grid_demand_points(inp.pixels, inp.unserved, inp.grid, inp.ward_ids, 100.0)
+    crs = inp.grid.crs
+    fp = candidate_footprints(default_new_site("Viettel"), sample_audit.params, crs,
+                              ["uma", "umi", "rma"], audit_grid=inp.grid)  # fmt: skip
+    assert fp.terrain is not None  # the sample's audit uses the shipped elevation
+    rng = np.random.default_rng(5)
+    pick = rng.choice(len(d), 30, replace=False)
+    cand = np.column_stack([d["x_m"].to_numpy()[pick] + rng.uniform(-300, 300, 30),
+                            d["y_m"].to_numpy()[pick] + rng.uniform(-300, 300, 30)])  # fmt: skip
+    import geopandas as gpd
+    import shapely
+
+    scen = candidate_scenarios(
+        gpd.GeoDataFrame(geometry=shapely.points(cand), crs=crs), sample_audit.wards
+    )
+    dxy = d[["x_m", "y_m"]].to_numpy()
+    cover = model_coverage(cand, scen, dxy, fp, d["pixel"].to_numpy())
+    assert isinstance(cover, RefinableCover)
+    tree = _TreeIndex(dxy)
+    n_cut = 0
+    for i in range(len(cand)):
+        tpl = fp.templates[str(scen[i])]
+        near = tree.within(cand[i], tpl.reach_m + tpl.resolution_m)
+        rsrp = _template_rsrp(cand[i], dxy[near], tpl) - _terrain_at(
+            cand[i], dxy[near], fp, tpl.reach_m + 2.0 * tpl.resolution_m
+        )
+        want = np.sort(near[rsrp >= np.float32(fp.threshold_dbm)])
+        assert set(want.tolist()) <= set(cover.bound_row(i).tolist())
+        assert cover.row(i).tolist() == want.tolist()
+        n_cut += len(cover.bound_row(i)) - len(want)
+    assert cover.matrix().nnz > 1000
+    assert n_cut > 0  # the terrain takes some points off: the exact rows are not the bounds
+
+
+@pytest.mark.slow
+def test_a_plan_with_rows_made_exact_on_demand_is_the_plan_on_the_exact_matrix(
+    sample_audit, monkeypatch
+):
+    # The same plan (sites, gains, bound) whether the planner sweeps the terrain of every
+    # candidate first or only of those the greedy and its bound look at.
+    import phusong.planning.modelcover as modelcover
+    from phusong.planning import propose_sites
+
+    lazy = propose_sites(sample_audit, budget=8, demand_cell_m=300.0)
+    made: list[int] = []
+    real = modelcover.model_coverage
+
+    def eager(*args, **kwargs):
+        cover = real(*args, **kwargs)
+        full = modelcover.exact_matrix(cover)
+        made.append(full.shape[0])
+        return full
+
+    monkeypatch.setattr(modelcover, "model_coverage", eager)
+    exact = propose_sites(sample_audit, budget=8, demand_cell_m=300.0)
+    assert made  # the eager path ran
+    assert lazy.sites["site_id"].tolist() == exact.sites["site_id"].tolist()
+    for key in ("newly_covered_population", "greedy_covered_population", "coverage_after_pct"):
+        assert lazy.summary[key] == pytest.approx(exact.summary[key], rel=1e-12), key
+    assert lazy.summary["greedy_bound"] == pytest.approx(exact.summary["greedy_bound"], rel=1e-9)
+    np.testing.assert_allclose(
+        lazy.sites["covered_people_gain"].to_numpy(float),
+        exact.sites["covered_people_gain"].to_numpy(float),
+        rtol=1e-12,
+    )

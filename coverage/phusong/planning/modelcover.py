@@ -40,6 +40,7 @@ from scipy.spatial import cKDTree
 
 from phusong.models import get_model
 from phusong.planning.newsite import NewSite, proposed_site_table
+from phusong.planning.solvers import RefinableCover, exact_matrix
 from phusong.schema import WGS84
 
 if TYPE_CHECKING:
@@ -259,6 +260,74 @@ def candidate_footprints(
     )
 
 
+def model_coverage(
+    candidate_xy: np.ndarray,
+    candidate_scenario: np.ndarray,
+    demand_xy: np.ndarray,
+    footprints: CandidateFootprints,
+    demand_pixel: np.ndarray | None = None,
+) -> sp.csr_matrix | RefinableCover:
+    """Where each candidate serves, its terrain swept only when a solver needs the row.
+
+    Parameters are those of :func:`model_coverage_matrix`.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix or RefinableCover
+        Without terrain, the ``(n, m)`` boolean matrix. With terrain, a
+        :class:`~phusong.planning.solvers.RefinableCover` whose bound rows
+        read the templates alone (terrain only adds loss, so they hold every
+        point the exact row holds) and whose exact rows take each
+        candidate's terrain off (:func:`_terrain_at`): the rows
+        :func:`model_coverage_matrix` gives, computed for the candidates the
+        solvers look at.
+    """
+    cand = np.asarray(candidate_xy, dtype="float64").reshape(-1, 2)
+    dem = np.asarray(demand_xy, dtype="float64").reshape(-1, 2)
+    n, m = len(cand), len(dem)
+    if n == 0 or m == 0:
+        return sp.csr_matrix((n, m), dtype=bool)
+    near = (
+        _PixelIndex(np.asarray(demand_pixel, dtype="int64"), footprints.grid)
+        if demand_pixel is not None and footprints.grid is not None
+        else _TreeIndex(dem)
+    )
+    templates = [
+        footprints.templates.get(str(s)) or next(iter(footprints.templates.values()))
+        for s in candidate_scenario
+    ]
+    thr = np.float32(footprints.threshold_dbm)
+
+    def bound_row(i: int) -> np.ndarray:
+        tpl = templates[i]
+        hit = near.within(cand[i], tpl.reach_m + tpl.resolution_m)
+        if hit.size:
+            with np.errstate(invalid="ignore"):
+                hit = hit[_template_rsrp(cand[i], dem[hit], tpl) >= thr]
+        return np.sort(hit)
+
+    # One thread: the per-candidate steps are many small numpy calls, and threads
+    # competing for the interpreter (the app's page runs) made them crawl.
+    rows = [bound_row(i) for i in range(n)]
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    indices = np.concatenate(rows) if indptr[-1] else np.zeros(0, dtype=np.int64)
+    bound = sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=(n, m))
+    if footprints.terrain is None or footprints.grid is None:
+        return bound
+
+    def exact_row(i: int, columns: np.ndarray) -> np.ndarray:
+        if not columns.size:
+            return columns.astype(np.int64)
+        tpl = templates[i]
+        rsrp = _template_rsrp(cand[i], dem[columns], tpl) - _terrain_at(
+            cand[i], dem[columns], footprints, tpl.reach_m + 2.0 * tpl.resolution_m
+        )
+        with np.errstate(invalid="ignore"):
+            return np.asarray(columns[rsrp >= thr], dtype=np.int64)
+
+    return RefinableCover(bound, exact_row)
+
+
 def model_coverage_matrix(
     candidate_xy: np.ndarray,
     candidate_scenario: np.ndarray,
@@ -287,34 +356,12 @@ def model_coverage_matrix(
     Returns
     -------
     scipy.sparse.csr_matrix
-        ``(n, m)`` boolean, column indices sorted per row.
+        ``(n, m)`` boolean, column indices sorted per row: every row exact
+        (:func:`model_coverage` makes rows exact only when asked).
     """
-    cand = np.asarray(candidate_xy, dtype="float64").reshape(-1, 2)
-    dem = np.asarray(demand_xy, dtype="float64").reshape(-1, 2)
-    n, m = len(cand), len(dem)
-    if n == 0 or m == 0:
-        return sp.csr_matrix((n, m), dtype=bool)
-    near = (
-        _PixelIndex(np.asarray(demand_pixel, dtype="int64"), footprints.grid)
-        if demand_pixel is not None and footprints.grid is not None
-        else _TreeIndex(dem)
+    return exact_matrix(
+        model_coverage(candidate_xy, candidate_scenario, demand_xy, footprints, demand_pixel)
     )
-
-    def row(i: int) -> np.ndarray:
-        tpl = footprints.templates.get(str(candidate_scenario[i])) or next(
-            iter(footprints.templates.values())
-        )
-        hit = near.within(cand[i], tpl.reach_m + tpl.resolution_m)
-        if hit.size:
-            hit = hit[_served(cand[i], dem[hit], tpl, footprints)]
-        return np.sort(hit)
-
-    # One thread: the per-candidate steps are many small numpy calls, and threads
-    # competing for the interpreter (the app's page runs) made them crawl.
-    rows = [row(i) for i in range(n)]
-    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
-    indices = np.concatenate(rows) if indptr[-1] else np.zeros(0, dtype=np.int64)
-    return sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=(n, m))
 
 
 class _TreeIndex:
@@ -360,20 +407,15 @@ class _PixelIndex:
         return self.order[idx]
 
 
-def _served(
-    xy: np.ndarray, points: np.ndarray, tpl: Template, fp: CandidateFootprints
-) -> np.ndarray:
-    """Which of ``points`` the template at ``xy`` serves, terrain included."""
+def _template_rsrp(xy: np.ndarray, points: np.ndarray, tpl: Template) -> np.ndarray:
+    """Return the template's SS-RSRP at each point, the site at ``xy`` [dBm] (NaN off it)."""
     r = tpl.half_px
     col = np.rint((points[:, 0] - xy[0]) / tpl.resolution_m).astype("int64") + r
     row = np.rint((xy[1] - points[:, 1]) / tpl.resolution_m).astype("int64") + r
     inside = (col >= 0) & (col <= 2 * r) & (row >= 0) & (row <= 2 * r)
     rsrp = np.full(len(points), np.nan, dtype="float32")
     rsrp[inside] = tpl.rsrp_dbm[row[inside], col[inside]]
-    if fp.terrain is not None and fp.grid is not None:
-        rsrp = rsrp - _terrain_at(xy, points, fp, tpl.reach_m + 2.0 * tpl.resolution_m)
-    with np.errstate(invalid="ignore"):
-        return np.asarray(rsrp >= np.float32(fp.threshold_dbm))
+    return rsrp
 
 
 def _terrain_at(
@@ -446,6 +488,7 @@ __all__ = [
     "Template",
     "candidate_footprints",
     "candidate_scenarios",
+    "model_coverage",
     "model_coverage_matrix",
     "new_site_template",
     "plan_params",

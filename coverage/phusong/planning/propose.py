@@ -45,8 +45,10 @@ from phusong.planning.newsite import (
 from phusong.planning.solvers import (
     GreedyResult,
     MilpResult,
+    RefinableCover,
     conflict_pairs,
     coverage_matrix,
+    exact_matrix,
     greedy,
     milp,
     reaches,
@@ -267,9 +269,14 @@ class _Pool:
 
 @dataclass(frozen=True)
 class _Problem:
-    """The site-selection problem the solvers see."""
+    """The site-selection problem the solvers see.
 
-    cover: sp.csr_matrix
+    ``cover`` is a matrix, or a :class:`RefinableCover` (terrain swept only for
+    the candidates a solver looks at): the greedy and its bound read it as
+    it is; :meth:`exact` gives every row exact (the MILP, the floors).
+    """
+
+    cover: sp.csr_matrix | RefinableCover
     weights: np.ndarray
     conflicts: np.ndarray
     budget: int | None
@@ -279,6 +286,16 @@ class _Problem:
     def mode(self) -> str:
         """``"budget"`` (best coverage with N sites) or ``"target"`` (fewest sites)."""
         return "budget" if self.budget is not None else "target"
+
+    def exact(self) -> sp.csr_matrix:
+        """Return the exact coverage matrix (every row of a refinable cover made exact)."""
+        return exact_matrix(self.cover)
+
+    def rows(self, chosen: np.ndarray) -> sp.csr_matrix:
+        """Return the exact rows of the ``chosen`` candidates, in that order."""
+        if isinstance(self.cover, RefinableCover):
+            return self.cover.matrix(chosen)
+        return self.cover[chosen]
 
     def run_greedy(self) -> GreedyResult:
         """Run the greedy on this problem (to the budget, or to the target)."""
@@ -644,11 +661,13 @@ def _problem(
     radius_m = setting.radius_m
     dxy = np.column_stack([demand["x_m"].to_numpy(), demand["y_m"].to_numpy()])
     if setting.footprints is not None:  # physics (issue #12)
-        from phusong.planning.modelcover import candidate_scenarios, model_coverage_matrix
+        from phusong.planning.modelcover import candidate_scenarios, model_coverage
 
         scen = candidate_scenarios(pool.cands, wards)
         pixel = demand["pixel"].to_numpy("int64") if "pixel" in demand else None
-        cover = model_coverage_matrix(pool.xy, scen, dxy, setting.footprints, pixel)
+        cover: sp.csr_matrix | RefinableCover = model_coverage(
+            pool.xy, scen, dxy, setting.footprints, pixel
+        )
     else:
         cover = coverage_matrix(pool.xy, dxy, radius_m)
     problem = _Problem(
@@ -659,10 +678,11 @@ def _problem(
         target_weight=target_weight,
     )
     log.info(
-        "plan: %d candidates, %d demand points, %d covered pairs, %d conflicts, radius %.0f m",
+        "plan: %d candidates, %d demand points, %d covered pairs (bound), %d conflicts, "
+        "radius %.0f m",
         len(pool.cands),
         len(problem.weights),
-        problem.cover.nnz,
+        (cover.bound if isinstance(cover, RefinableCover) else cover).nnz,
         len(problem.conflicts),
         radius_m,
     )
@@ -683,7 +703,7 @@ def _solve(problem: _Problem, asked: _Asked) -> tuple[GreedyResult | None, MilpR
         return g_res, None
     if problem.budget is not None:
         m_res = milp(
-            problem.cover,
+            problem.exact(),
             problem.weights,
             budget=problem.budget,
             conflicts=problem.conflicts,
@@ -693,7 +713,7 @@ def _solve(problem: _Problem, asked: _Asked) -> tuple[GreedyResult | None, MilpR
     else:
         cap = g_res.n_sites if (g_res is not None and g_res.reached_target) else None
         m_res = milp(
-            problem.cover,
+            problem.exact(),
             problem.weights,
             target_weight=problem.target_weight,
             conflicts=problem.conflicts,
@@ -727,7 +747,7 @@ def _solve_with_floor(
         wards, demand["ward_id"].to_numpy(), problem.weights, float(floor_pct)
     )
     result = floor_then_target(
-        problem.cover, problem.weights, groups, needs, problem.target_weight, problem.conflicts
+        problem.exact(), problem.weights, groups, needs, problem.target_weight, problem.conflicts
     )
     return result, None
 
@@ -762,7 +782,7 @@ def _pick_plan(
     g_res, m_res = solved
     use = _better_solver(method, problem, g_res, m_res)
     if use == "milp" and m_res is not None:
-        sub = greedy(problem.cover[m_res.selected], problem.weights)
+        sub = greedy(problem.rows(m_res.selected), problem.weights)
         chosen = m_res.selected[sub.order]
         rest = np.setdiff1d(m_res.selected, chosen)
         return _Plan(
@@ -782,7 +802,7 @@ def _covered(problem: _Problem, chosen: np.ndarray) -> np.ndarray:
     """Demand points the chosen candidates cover."""
     if not len(chosen):
         return np.zeros(len(problem.weights), bool)
-    return np.asarray(problem.cover[chosen].sum(axis=0)).ravel() > 0
+    return np.asarray(problem.rows(chosen).sum(axis=0)).ravel() > 0
 
 
 def _settings_figures(

@@ -2,8 +2,10 @@
 
 - :func:`coverage_matrix` and :func:`conflict_pairs` build the sparse
   candidates × demand-points matrix and the pairs closer than a spacing;
+- :class:`RefinableCover`: a matrix known first by supersets of its rows
+  (cheap), each row made exact only when a solver asks for it;
 - :func:`greedy` (lazy greedy) and :func:`submodular_upper_bound` (its
-  "online" bound);
+  "online" bound), on a matrix or a :class:`RefinableCover`;
 - :func:`milp` (exact, HiGHS through :func:`scipy.optimize.milp`) and
   :func:`lp_bound` (the LP relaxation);
 - :func:`relative_gap` of a solution to a proven bound.
@@ -18,7 +20,8 @@ from __future__ import annotations
 import heapq
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -121,6 +124,70 @@ def _as_csr(cover: Any) -> sp.csr_matrix:
     return mat
 
 
+@dataclass
+class RefinableCover:
+    """A coverage matrix known first by supersets of its rows, made exact row by row.
+
+    Coverage costs little to bound and much to know exactly when an exact row
+    needs work the bound skips (the terrain sweep of a candidate, say:
+    terrain only takes coverage away). The solvers ask for the exact row of a
+    candidate only when its bound could still matter, so most rows are never
+    made exact; the answers equal those on the exact matrix.
+
+    Parameters
+    ----------
+    bound : scipy.sparse.csr_matrix, shape (n, m)
+        Boolean; row ``i`` holds every column of the exact row ``i`` (and
+        maybe more).
+    exact_row : callable
+        ``exact_row(i, bound_columns)`` → sorted int64 columns of the exact
+        row ``i``, a subset of ``bound_columns`` (row ``i`` of ``bound``).
+    """
+
+    bound: sp.csr_matrix
+    exact_row: Callable[[int, np.ndarray], np.ndarray]
+    _rows: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.bound = _as_csr(self.bound)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n, m)``: candidates × demand points."""
+        return self.bound.shape
+
+    @property
+    def n_refined(self) -> int:
+        """How many rows were made exact so far."""
+        return len(self._rows)
+
+    def bound_row(self, i: int) -> np.ndarray:
+        """Columns of the bound's row ``i``."""
+        return self.bound.indices[self.bound.indptr[i] : self.bound.indptr[i + 1]]
+
+    def row(self, i: int) -> np.ndarray:
+        """Columns of the exact row ``i`` (computed once, then kept)."""
+        got = self._rows.get(int(i))
+        if got is None:
+            got = np.asarray(self.exact_row(int(i), self.bound_row(i)), dtype=np.int64)
+            self._rows[int(i)] = got
+        return got
+
+    def matrix(self, rows: Any = None) -> sp.csr_matrix:
+        """Return the exact matrix (every row), or only ``rows`` of it in that order."""
+        which = range(self.shape[0]) if rows is None else np.asarray(rows, np.int64).ravel()
+        got = [self.row(int(i)) for i in which]
+        indptr = np.concatenate([[0], np.cumsum([len(r) for r in got])]).astype(np.int64)
+        indices = np.concatenate(got) if indptr[-1] else np.zeros(0, dtype=np.int64)
+        data = np.ones(len(indices), dtype=bool)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(got), self.shape[1]))
+
+
+def exact_matrix(cover: sp.csr_matrix | RefinableCover) -> sp.csr_matrix:
+    """Return the exact coverage matrix (every row of a :class:`RefinableCover` exact)."""
+    return cover.matrix() if isinstance(cover, RefinableCover) else cover
+
+
 def _check_weights(weights: Any, m: int) -> np.ndarray:
     w = np.asarray(weights, dtype="float64").reshape(-1)
     if len(w) != m:
@@ -208,7 +275,7 @@ def reaches(value: float, target: float) -> bool:
 
 
 def greedy(
-    cover: sp.csr_matrix,
+    cover: sp.csr_matrix | RefinableCover,
     weights: np.ndarray,
     *,
     budget: int | None = None,
@@ -219,8 +286,11 @@ def greedy(
 
     Parameters
     ----------
-    cover : scipy.sparse matrix, shape (n, m)
-        Candidate × demand-point coverage (non-zero = covers).
+    cover : scipy.sparse matrix or RefinableCover, shape (n, m)
+        Candidate × demand-point coverage (non-zero = covers). A
+        :class:`RefinableCover` is read by its bound first; a candidate's
+        exact row is asked for only when the candidate reaches the top of
+        the heap.
     weights : ndarray, shape (m,)
         Weight of each demand point [people], ≥ 0.
     budget : int, optional
@@ -242,7 +312,10 @@ def greedy(
     re-evaluated and accepted only when its value is fresh in this round.
     Ties are broken towards the smaller candidate index (heap key
     ``(−gain, index)``), so the result equals the plain greedy that takes the
-    first argmax, and is deterministic. The greedy also stops when no
+    first argmax, and is deterministic. A row's bound is an upper bound of
+    its gain too, so on a :class:`RefinableCover` the same holds: the first
+    gains are the bounds' (stale), and a row is made exact when its bound
+    reaches the top; the result is the greedy's on the exact matrix. The greedy also stops when no
     candidate adds anything. For a budget ``k`` it covers at least
     ``(1 − 1/e)`` of the optimum (Nemhauser, Wolsey & Fisher 1978; without
     conflicts).
@@ -256,13 +329,19 @@ def greedy(
     """
     t0 = time.perf_counter()
     _check_mode(budget, target_weight, need_one=False)
-    mat = _as_csr(cover)
+    lazy = cover if isinstance(cover, RefinableCover) else None
+    mat = lazy.bound if lazy is not None else _as_csr(cover)
     n, m = mat.shape
     w = _check_weights(weights, m)
     graph = _conflict_graph(conflicts, n)
     indptr, indices = mat.indptr, mat.indices
+
+    def columns(i: int) -> np.ndarray:
+        return lazy.row(i) if lazy is not None else indices[indptr[i] : indptr[i + 1]]
+
     heap = _gain_heap(mat, w)
-    fresh_round = np.zeros(n, dtype=np.int64)
+    # the first gains are exact on a matrix (fresh in round 0), bounds on a RefinableCover
+    fresh_round = np.full(n, 0 if lazy is None else -1, dtype=np.int64)
     banned = np.zeros(n, dtype=bool)
     covered = np.zeros(m, dtype=bool)
     order: list[int] = []
@@ -275,7 +354,7 @@ def greedy(
             heapq.heappop(heap)
             continue
         if fresh_round[i] != rnd:
-            idx = indices[indptr[i] : indptr[i + 1]]
+            idx = columns(i)
             g = float(w[idx][~covered[idx]].sum())
             fresh_round[i] = rnd
             if g > 0:
@@ -287,7 +366,7 @@ def greedy(
         g = -neg
         if g <= 0:
             break
-        covered[indices[indptr[i] : indptr[i + 1]]] = True
+        covered[columns(i)] = True
         order.append(i)
         gains.append(g)
         total += g
@@ -323,14 +402,16 @@ def _greedy_done(
 
 
 def submodular_upper_bound(
-    cover: sp.csr_matrix, weights: np.ndarray, selected: Any, k: int
+    cover: sp.csr_matrix | RefinableCover, weights: np.ndarray, selected: Any, k: int
 ) -> float:
     """Upper bound on the best weight ``k`` candidates can cover, from any set ``S``.
 
     Parameters
     ----------
-    cover : scipy.sparse matrix, shape (n, m)
-        Coverage matrix.
+    cover : scipy.sparse matrix or RefinableCover, shape (n, m)
+        Coverage matrix. From a :class:`RefinableCover` only the rows of
+        ``selected`` and of the candidates whose bound gain could be among
+        the ``k`` largest are made exact; the bound is the exact matrix's.
     weights : ndarray, shape (m,)
         Demand weights [people].
     selected : array-like of int
@@ -356,6 +437,8 @@ def submodular_upper_bound(
     J. Leskovec et al., "Cost-effective outbreak detection in networks",
     KDD 2007, §3.3.
     """
+    if isinstance(cover, RefinableCover):
+        return _refinable_upper_bound(cover, weights, selected, k)
     mat = _as_csr(cover)
     w = _check_weights(weights, mat.shape[1])
     sel = np.asarray(selected, dtype=np.int64).reshape(-1)
@@ -363,6 +446,34 @@ def submodular_upper_bound(
     delta = mat @ np.where(covered, 0.0, w)
     top = np.sort(delta)[::-1][: max(int(k), 0)]
     return float(w[covered].sum() + top.sum())
+
+
+def _refinable_upper_bound(cover: RefinableCover, weights: Any, selected: Any, k: int) -> float:
+    """:func:`submodular_upper_bound` making exact only the rows that can matter.
+
+    The candidates are visited by their bound gain, largest first, and made
+    exact until the ``k``-th largest exact gain found is at least the next
+    bound (every later exact gain is at most its bound): the ``k`` largest
+    exact gains are then known.
+    """
+    w = _check_weights(weights, cover.shape[1])
+    sel = np.asarray(selected, dtype=np.int64).reshape(-1)
+    covered = np.zeros(len(w), bool)
+    for i in sel:
+        covered[cover.row(int(i))] = True
+    free = np.where(covered, 0.0, w)
+    k = max(int(k), 0)
+    bound_delta = cover.bound @ free
+    top: list[float] = []  # min-heap of the k largest exact gains so far
+    for i in np.argsort(-bound_delta, kind="stable"):
+        if k == 0 or (len(top) == k and top[0] >= bound_delta[i]):
+            break
+        g = float(free[cover.row(int(i))].sum())
+        if len(top) < k:
+            heapq.heappush(top, g)
+        elif g > top[0]:
+            heapq.heapreplace(top, g)
+    return float(w[covered].sum() + sum(top))
 
 
 # ---------------------------------------------------------------------------
