@@ -404,3 +404,85 @@ def test_cli_plan_of_the_sample_to_95_re_audits_at_95(tmp_path):
     assert s["model"] == "planning"
     assert s["population_coverage_pct_after"] >= 95.0
     assert s["meets_target_after"] is True
+
+
+# --------------------------------------------------------------------------- issue #17
+# run_plan(before=...): the audit of the network the caller already has
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, wards, sites):
+    """The sites and wards as files (an audit is matched to a plan by its files' SHA-256)."""
+    folder = tmp_path_factory.mktemp("before")
+    wards.to_crs("EPSG:4326").to_file(folder / "wards.geojson", driver="GeoJSON")
+    sites.to_csv(folder / "sites.csv", index=False)
+    return folder / "sites.csv", folder / "wards.geojson"
+
+
+RASTER = {"resolution_m": 100.0, "terrain": "off", "population": "uniform"}
+
+
+@pytest.mark.slow
+def test_a_plan_on_an_audit_already_made_is_the_plan_that_audits_itself(files, monkeypatch):
+    # The app's audit (default goal, gaps of 1 ha and more) given as ``before``: the same
+    # plan, summary and all, as when the plan audits the network itself, with one audit
+    # fewer (the re-audit only).
+    import phusong.plan as plan_module
+    from phusong.audit import run_audit
+
+    s, w = files
+    own = run_plan(s, w, budget=3, **RASTER)
+    app_audit = run_audit(s, w, goal=95.0, **RASTER)  # the goal slider at 95 %
+    assert app_audit.params.goal != own.before.params.goal  # judged against the plan's
+    assert app_audit.params.min_gap_area_m2 != own.before.params.min_gap_area_m2
+    calls = []
+    real = plan_module.run_audit
+    monkeypatch.setattr(plan_module, "run_audit", lambda *a, **k: calls.append(1) or real(*a, **k))
+    given = run_plan(s, w, budget=3, before=app_audit, **RASTER)
+    assert len(calls) == 1  # the re-audit
+    assert given.before.params.goal == own.before.params.goal
+    assert (
+        given.before.summary["population_coverage_pct"]
+        == own.before.summary["population_coverage_pct"]
+    )
+    assert given.plan.sites["site_id"].tolist() == own.plan.sites["site_id"].tolist()
+    # the same summary, but for the gap polygons the given audit listed (1 ha and more;
+    # the planner's demand is its unserved pixels, whatever their size)
+    assert given.summary["parameters"].pop("min_gap_area_m2") == 10_000.0
+    assert own.summary["parameters"].pop("min_gap_area_m2") == 0.0
+    assert given.summary == own.summary
+
+
+@pytest.mark.parametrize(
+    ("audit_options", "plan_sites", "words"),
+    [
+        ({"threshold_dbm": -100.0}, "file", "other options: threshold_dbm"),
+        ({"operators": ["Viettel"]}, "file", "other options: operators"),
+        ({}, "other file", "it audited other sites (sites.csv)"),
+        ({}, "table", "the sites are a table in memory"),
+        ({"model": "disc", "resolution_m": None}, "disc", "other options: min_gap_area_m2"),
+    ],
+)
+def test_an_audit_that_is_not_the_plans_is_refused(
+    files, sites, tmp_path, audit_options, plan_sites, words
+):
+    from phusong.audit import run_audit
+
+    s, w = files
+    opts = dict(RASTER)
+    if plan_sites == "disc":
+        opts = {"model": "disc"}
+    audit = run_audit(s, w, **{**opts, **{k: v for k, v in audit_options.items() if v}})
+    given = {"file": s, "disc": s, "table": sites}.get(plan_sites)
+    if plan_sites == "other file":
+        given = tmp_path / "sites2.csv"
+        sites.iloc[:1].to_csv(given, index=False)
+    with pytest.raises(ConfigError, match="before: ") as err:
+        run_plan(given, w, budget=1, before=audit, **opts)
+    assert words in str(err.value)
+
+
+def test_something_else_than_an_audit_is_refused(files):
+    s, w = files
+    with pytest.raises(ConfigError, match="before: not an audit made by run_audit"):
+        run_plan(s, w, budget=1, before="audit.json", **RASTER)

@@ -202,6 +202,12 @@ class AuditResult:
         Rasters of the raster route (best-server RSRP, server, SINR, counts).
     params : AuditParams
         Every parameter.
+    request : dict or None
+        The options :func:`run_audit` was called with (:func:`audit_request`:
+        every option but the input data, the goal and how the work was
+        spread), so that a caller can tell whether this audit is the one the
+        same options would give (:func:`phusong.plan.run_plan`'s ``before``).
+        ``None`` when not made by :func:`run_audit`.
     """
 
     wards: gpd.GeoDataFrame
@@ -215,6 +221,7 @@ class AuditResult:
     coverage: Any = field(default=None, repr=False)
     ward_table: gpd.GeoDataFrame | None = field(default=None, repr=False)
     checks: Any = field(default=None, repr=False)  # progress (issue #15): phusong.checks.Checks
+    request: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def meets_goal(self) -> bool:
@@ -232,7 +239,7 @@ class AuditResult:
             return self
         if self.coverage is None or self.ward_table is None:
             raise ValueError("this result was not made by run_audit; run the audit again")
-        return assemble_result(
+        judged = assemble_result(
             self.ward_table,
             self.sites,
             self.validation,
@@ -243,6 +250,50 @@ class AuditResult:
             self.grid,
             checks=self.checks,  # progress (issue #15)
         )
+        judged.request = self.request
+        return judged
+
+
+#: Options of :func:`run_audit` that are not part of its request: the input data
+#: (recorded by SHA-256 in ``summary["inputs"]``), the goal (``params.goal``) and
+#: how the work is spread (same figures).
+_NOT_REQUEST = frozenset(
+    {"sites", "wards", "population_raster", "goal", "goal_metric", "progress", "scheduler",
+     "tile_px"}
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    """Return a comparable stand-in of an option's value (files by content, objects by identity)."""
+    import hashlib
+
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (bytes, bytearray)):
+        return "sha256:" + hashlib.sha256(value).hexdigest()
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _plain(v)) for k, v in value.items()))
+    return ("object", type(value).__name__, id(value))  # the same object only
+
+
+def audit_request(**options: Any) -> dict[str, Any]:
+    """Return the request of a :func:`run_audit` call with these keyword options.
+
+    Every keyword of :func:`run_audit` but the input data, the goal and how
+    the work is spread (see :data:`_NOT_REQUEST`), defaults filled in, each
+    value made comparable: sequences as tuples, paths as text, bytes by
+    SHA-256, any other object by identity. Two calls with equal requests on
+    the same input files compute the same coverage.
+    """
+    import inspect
+
+    bound = inspect.signature(run_audit).bind_partial(**options)
+    bound.apply_defaults()
+    return {k: _plain(v) for k, v in bound.arguments.items() if k not in _NOT_REQUEST}
 
 
 @dataclass
@@ -316,7 +367,7 @@ def _normalise_choice(values: Sequence[str] | str | None) -> tuple[str, ...] | N
     return out or None
 
 
-def _goal_of(goal: Goal | float | None, goal_metric: str | None) -> Goal:
+def goal_of(goal: Goal | float | None, goal_metric: str | None) -> Goal:
     """Return the goal of ``run_audit``'s ``goal`` and ``goal_metric`` arguments."""
     if isinstance(goal, (int, float)):
         goal = Goal.target(float(goal), goal_metric or "population")  # type: ignore[arg-type]
@@ -374,7 +425,7 @@ def audit_params(
         resolution_m=check("resolution_m", resolution_m),
         radio=_normalise_choice(radio),
         operators=_normalise_choice(operators),
-        goal=_goal_of(goal, goal_metric),
+        goal=goal_of(goal, goal_metric),
         radius_m=None if radius_m is None else check("radius_m", radius_m),
         min_gap_area_m2=check("min_gap_area_m2", min_gap_area_m2),
         route=route,
@@ -838,6 +889,7 @@ def run_audit(
     ConfigError
         An invalid option (names the option and the valid values).
     """
+    request = audit_request(**{k: v for k, v in locals().items() if k not in _NOT_REQUEST})
     say = progress or _silent
     params = audit_params(
         model=model,
@@ -894,6 +946,7 @@ def run_audit(
         grid,
         checks=checks,  # progress (issue #15)
     )
+    result.request = request
     say("done", 1.0)
     return result
 
@@ -1101,7 +1154,9 @@ __all__ = [
     "AuditResult",
     "assemble_result",
     "audit_params",
+    "audit_request",
     "compute_coverage",
+    "goal_of",
     "load_sites",
     "load_wards",
     "read_inputs",

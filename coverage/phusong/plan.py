@@ -406,6 +406,7 @@ def run_plan(
     ward_floor_pct: float | None = None,  # issue #16 (app): every ward at least X %
     targets: Any = None,  # issue #15: target places (judged by every audit)
     cover_targets: bool = PLAN["cover_targets"].default,  # issue #15: … and covered by the plan
+    before: AuditResult | None = None,  # issue #17: the audit of the network, already made
     **audit_kwargs: Any,
 ) -> PlanRun:
     """Propose new sites to reach the goal, and check the proposal by re-auditing.
@@ -470,6 +471,16 @@ def run_plan(
         Further options of :func:`phusong.planning.propose_sites`
         (``demand_cell_m``, ``candidate_spacing_m``, ``new_site``,
         ``mip_rel_gap``).
+    before : AuditResult, optional
+        An audit of ``sites`` on ``wards`` already made with these
+        ``audit_kwargs`` (the app's, say): used as the audit of the existing
+        network instead of auditing again, judged against the plan's goal
+        (:meth:`AuditResult.with_goal`). It must be :func:`run_audit`'s, of
+        the same site and ward files (SHA-256) and with the same options but
+        the goal; on the raster route its ``min_gap_area_m2`` may differ
+        (the planner's demand is the audit's unserved pixels, not its gap
+        polygons). Anything else is refused (``ConfigError`` naming what
+        differs), never used.
     **audit_kwargs
         Options of :func:`run_audit` (``model``, ``threshold_dbm``,
         ``resolution_m``, ``radius_m``, ``operators``, ``goal``, …), used for
@@ -540,9 +551,13 @@ def run_plan(
         cover_targets=cover_targets,
     )
     stage = _stage_progress(say, 1 + options.max_rounds * (2 if verify else 1))
-    before = run_audit(
-        sites, wards, progress=stage(0, "auditing the existing network"), **options.audit_kwargs
-    )
+    if before is not None:  # issue #17: the audit the caller already has
+        before = _audit_given(before, sites, wards, options.audit_kwargs)
+        stage(0, "auditing the existing network")("done", 1.0)
+    else:
+        before = run_audit(
+            sites, wards, progress=stage(0, "auditing the existing network"), **options.audit_kwargs
+        )
     setting = _setting_from_audit(before, options, candidates, excluded)
     rounds = _plan_rounds(before, options, setting, stage)
     summary = _plan_summary(before, rounds, options, setting)
@@ -570,6 +585,50 @@ def run_plan(
         summary=summary,
         round_plans=rounds.plans,
     )
+
+
+def _audit_given(before: Any, sites: Any, wards: Any, audit_kwargs: dict[str, Any]) -> AuditResult:
+    """Issue #17: the caller's audit of the network, checked to be this plan's, with its goal.
+
+    Raises
+    ------
+    ConfigError
+        ``before`` is not :func:`run_audit`'s result of these files with these
+        options (the message names what differs).
+    """
+    from phusong.audit import audit_request, goal_of
+    from phusong.io.wards import shipped_wards_path
+
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(
+            f"before: {why}; pass the audit of these sites made with these options, "
+            "or leave before out (the plan then audits the network itself)."
+        )
+
+    if not isinstance(before, AuditResult) or before.request is None:
+        raise refuse("not an audit made by run_audit")
+    made = before.summary.get("inputs", {})
+    for name, source in (("sites", sites), ("wards", wards)):
+        given = input_record(shipped_wards_path() if source is None else source)
+        if given is None:
+            raise refuse(f"the {name} are a table in memory: they cannot be matched to its files")
+        if (made.get(name) or {}).get("sha256") != given["sha256"]:
+            raise refuse(f"it audited other {name} ({(made.get(name) or {}).get('name')})")
+    raster = audit_kwargs.get("population_raster")
+    if raster is not None and (made.get("population") or {}).get("sha256") != (
+        (input_record(raster) or {}).get("sha256")
+    ):
+        raise refuse("it used another population raster")
+    want = audit_request(**{k: v for k, v in audit_kwargs.items() if k != "goal"})
+    got = before.request
+    gaps_free = before.params.route == "raster"  # the demand is its pixels, not its gaps
+    differ = sorted(
+        k for k in set(want) | set(got)
+        if want.get(k) != got.get(k) and not (gaps_free and k == "min_gap_area_m2")
+    )  # fmt: skip
+    if differ:
+        raise refuse("it was made with other options: " + ", ".join(differ))
+    return before.with_goal(goal_of(audit_kwargs.get("goal"), audit_kwargs.get("goal_metric")))
 
 
 def _silent(step: str, fraction: float) -> None:
