@@ -1147,19 +1147,36 @@ def plan(
     """``run_plan`` on the inputs, model settings and plan options (cached).
 
     The audits inside use the same model settings as :func:`audit`; the goal
-    is the plan's population target. ``_progress`` (not part of the cache
-    key) receives the library's progress.
+    is the plan's population target. The audit of the existing network is
+    :func:`audit`'s (cached: the Overview's), judged against the plan's goal,
+    on the raster route (the planner's demand is its unserved pixels) and
+    without target places (their audit judges them too).
+    ``_progress`` (not part of the cache key) receives the library's progress.
     """
-    return run_plan(
-        sites.open() if sites is not None else sample_sites_path(),
-        wards.open() if wards is not None else None,
-        candidates=candidates.path() if candidates is not None else None,
-        excluded=excluded.path() if excluded is not None else None,
-        targets=targets.path() if targets is not None else None,  # issue #15
-        progress=_progress,
-        **_plan_kwargs(options),
-        **settings.audit_kwargs(raster),
-    )
+
+    def run(before: AuditResult | None) -> PlanRun:
+        return run_plan(
+            sites.open() if sites is not None else sample_sites_path(),
+            wards.open() if wards is not None else None,
+            candidates=candidates.path() if candidates is not None else None,
+            excluded=excluded.path() if excluded is not None else None,
+            targets=targets.path() if targets is not None else None,  # issue #15
+            progress=_progress,
+            before=before,  # issue #17: no second audit of the same network
+            **_plan_kwargs(options),
+            **settings.audit_kwargs(raster),
+        )
+
+    if targets is not None or settings.is_vector:  # disc/sector: the demand is its gaps
+        return run(None)
+    before = audit(sites, wards, raster, settings)
+    try:
+        return run(before)
+    except ConfigError as exc:
+        if not str(exc).startswith("before:"):
+            raise
+        log.warning("plan: the cached audit was not the plan's (%s); auditing again", exc)
+        return run(None)
 
 
 def _plan_job_fn(request: PlanRequest, *, progress: Callable[[str, float], None]) -> PlanRun:

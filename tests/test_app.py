@@ -1286,6 +1286,38 @@ def _places_upload(central_wards: services.InputFile) -> services.InputFile:
 
 
 @pytest.mark.slow
+def test_a_path_loss_plan_reuses_the_apps_audit_of_the_network(
+    small, central_wards, planned, monkeypatch
+):
+    """Issue #17: the plan starts from the app's cached audit (no second audit of it)."""
+    import phusong.plan as plan_module
+    from phusong.audit import AuditResult
+
+    settings = services.Settings(model="uma", resolution_m=200.0)
+    app_audits = _spy(monkeypatch, "run_audit")
+    plan_audits: list[int] = []  # rows of the sites each audit inside run_plan gets
+    real = plan_module.run_audit
+
+    def audit_in_plan(*args, **kwargs):
+        plan_audits.append(len(args[0]) if isinstance(args[0], pd.DataFrame) else -1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "run_audit", audit_in_plan)
+    at = _app(small, central_wards, settings=settings)
+    at.switch_page("app_pages/plan.py").run()
+    _settle(at.button(key="plan_run").click().run())
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(planned) == 1
+    given = planned[0]["before"]
+    assert isinstance(given, AuditResult)
+    assert given is services.audit(small, central_wards, None, settings)  # the cached one
+    assert len(app_audits) == 1  # the network audited once, by the app
+    # inside the plan only re-audits: the existing sites plus proposed ones, never alone
+    assert plan_audits and all(n > len(given.sites) for n in plan_audits), plan_audits
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_plan_page_covers_every_target_place(small, central_wards, planned, lang):
     """Issue #15: the "cover every target place" box plans a site for the park; both languages."""
