@@ -470,6 +470,66 @@ def test_ridge_in_the_engine_drops_coverage_behind_only() -> None:
     assert model.stats["calls"] >= 1
 
 
+def test_window_cache_keeps_read_only_windows_within_its_byte_budget() -> None:
+    from phusong.raster.terrain import WindowCache
+
+    cache = WindowCache(max_bytes=3 * 400)  # three 10×10 float32 windows
+    wins = [np.full((10, 10), float(i), dtype="float32") for i in range(4)]
+    for i, w in enumerate(wins[:3]):
+        assert cache.put(("w", i), w) is w
+    assert not wins[0].flags.writeable  # nobody may change a kept window
+    assert cache.get(("w", 0)) is wins[0]  # now the most recently used
+    cache.put(("w", 3), wins[3])  # over budget: the least recently used (1) goes
+    assert cache.get(("w", 1)) is None
+    assert [cache.get(("w", i)) is wins[i] for i in (0, 2, 3)] == [True, True, True]
+    assert (len(cache), cache.bytes, cache.hits, cache.misses) == (3, 1200, 4, 1)
+    big = np.zeros((40, 40), dtype="float32")  # larger than the whole budget: not kept
+    cache.put(("big",), big)
+    assert cache.get(("big",)) is None and len(cache) == 3
+
+
+def test_kept_windows_are_the_sweeps_and_come_back_without_sweeping() -> None:
+    import pickle
+
+    n = 61
+    grid = square_grid(n)
+    tg = TerrainGrid(grid, smooth_terrain(n, 9))
+    first, second = TerrainModel(tg), TerrainModel(tg)  # two audits on one terrain grid
+    x, y = centre_xy(grid, 30.3, 29.6)
+    window = Window(5, 7, 40, 30)
+    want = terrain_loss_window(tg, x, y, 30.0, 1.5, 3.5, window, radius_m=1200.0)
+    got = first.kept(x, y, 30.0, 1.5, 3.5, window, radius_m=1200.0)
+    np.testing.assert_array_equal(got, want)
+    again = second.kept(x, y, 30.0, 1.5, 3.5, window, radius_m=1200.0)
+    assert again is got and second.stats["calls"] == 0  # not swept again
+    other = second.kept(x, y, 31.0, 1.5, 3.5, window, radius_m=1200.0)  # another height
+    assert second.stats["calls"] == 1 and not np.array_equal(other, got, equal_nan=True)
+    copy = pickle.loads(pickle.dumps(second))  # a Dask worker's copy starts empty
+    assert len(copy.terrain.windows) == 0 and len(tg.windows) == 2
+
+
+def test_an_engine_run_again_on_the_same_terrain_reads_its_windows_back() -> None:
+    # A plan's re-audit: the same sites on the same terrain and grid sweep nothing
+    # again, and give the same rasters as a terrain with nothing kept.
+    n = 121
+    grid = square_grid(n)
+    sites = pd.concat([one_site(grid, 60, 60), one_site(grid, 30, 95, site_id=["S2"],
+                                                         cell_id=["S2-1"])])  # fmt: skip
+    z = smooth_terrain(n, 4, relief_m=80.0)
+    tg = TerrainGrid(grid, z)
+    a = compute_grid(sites, grid, model="fspl", workers=2, tile_px=40, terrain=TerrainModel(tg))
+    swept = len(tg.windows)
+    assert swept > 0
+    again = TerrainModel(tg)
+    b = compute_grid(sites, grid, model="fspl", workers=2, tile_px=40, terrain=again)
+    assert again.stats["calls"] == 0 and len(tg.windows) == swept
+    fresh = compute_grid(sites, grid, model="fspl", workers=1, tile_px=40,
+                         terrain=TerrainModel(TerrainGrid(grid, z)))  # fmt: skip
+    for out in (a, b):
+        np.testing.assert_array_equal(out.rsrp_dbm, fresh.rsrp_dbm)
+        np.testing.assert_array_equal(out.n_servers, fresh.n_servers)
+
+
 def test_all_void_dem_gives_the_no_terrain_result_and_unknown_everywhere() -> None:
     n = 61
     grid = square_grid(n)

@@ -125,6 +125,8 @@ def terrain_windows(
         return TerrainWindows.none(idx.size)
     lbox = local_boxes(window, cells.loc_box[cells.loc_index[idx]])
     r0, c0 = int(window.row_off), int(window.col_off)
+    # a terrain that keeps its windows for the next audit (TerrainModel.kept), else the call
+    sweep = getattr(params.terrain, "kept", params.terrain)
     chunks: list[np.ndarray] = []
     seen: dict[tuple, int] = {}
     out = TerrainWindows.none(idx.size)
@@ -136,7 +138,7 @@ def terrain_windows(
         key = (int(cells.loc_index[ci]), float(cells.h_bs_m[ci]), float(cells.frequency_ghz[ci]))
         if key not in seen:
             win = Window(c0 + bc0, r0 + br0, bc1 - bc0, br1 - br0)
-            values = params.terrain(
+            values = sweep(
                 float(cells.x_m[ci]), float(cells.y_m[ci]), key[1], params.h_ut_m, key[2], win
             )
             if values is None:

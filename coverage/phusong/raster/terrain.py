@@ -103,8 +103,10 @@ __all__ = [
     "RAY_OVERSAMPLING",
     "TERRAIN_CACHE_SIZE",
     "TERRAIN_MARGIN_M",
+    "TERRAIN_WINDOW_CACHE_BYTES",
     "TerrainGrid",
     "TerrainModel",
+    "WindowCache",
     "terrain_loss_reference",
     "terrain_loss_window",
     "terrain_loss_windows",
@@ -126,6 +128,67 @@ _NAN = math.nan
 
 
 # --------------------------------------------------------------------------- the grid
+
+
+#: Most bytes of loss windows an engine's terrain keeps for the next audit on the
+#: same grid (a plan's re-audits sweep again only the new sites).
+TERRAIN_WINDOW_CACHE_BYTES = 128 * 2**20
+
+
+class WindowCache:
+    """Loss windows by antenna and window, least recently used dropped past a byte budget.
+
+    Thread-safe; values are read-only arrays. ``hits`` and ``misses`` count
+    the look-ups.
+    """
+
+    def __init__(self, max_bytes: int = TERRAIN_WINDOW_CACHE_BYTES) -> None:
+        from collections import OrderedDict
+
+        self.max_bytes = int(max_bytes)
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> np.ndarray | None:
+        """Return the window kept under ``key``, or ``None``."""
+        with self._lock:
+            got = self._items.get(key)
+            if got is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return got
+
+    def put(self, key: tuple[Any, ...], window: np.ndarray) -> np.ndarray:
+        """Keep ``window`` (read-only from now on) under ``key``; return it."""
+        window.flags.writeable = False
+        if window.nbytes > self.max_bytes:
+            return window
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= old.nbytes
+            self._items[key] = window
+            self.bytes += window.nbytes
+            while self.bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self.bytes -= dropped.nbytes
+        return window
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle empty (a copy sent to a Dask worker starts its own)."""
+        return {"max_bytes": self.max_bytes}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore an empty cache with the same budget."""
+        self.__init__(state["max_bytes"])  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -150,6 +213,9 @@ class TerrainGrid:
     heights_t : ndarray
         ``heights_m`` transposed, C-contiguous (the sweep walks x-major rays
         along its rows).
+    windows : WindowCache
+        Loss windows the engine swept on this terrain, kept for the next
+        audit on it (:meth:`TerrainModel.kept`).
     """
 
     grid: GridSpec
@@ -159,11 +225,13 @@ class TerrainGrid:
     label: str = "synthetic"
     records: tuple[dict[str, Any], ...] = ()
     heights_t: np.ndarray = field(init=False, repr=False, compare=False)
+    windows: WindowCache = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         h = np.ascontiguousarray(self.heights_m, dtype="float32")
         object.__setattr__(self, "heights_m", h)
         object.__setattr__(self, "heights_t", np.ascontiguousarray(h.T))
+        object.__setattr__(self, "windows", WindowCache())
         want = (self.grid.height + 2 * self.margin_px, self.grid.width + 2 * self.margin_px)
         if h.shape != want:
             raise ValueError(f"heights_m has shape {h.shape}, expected {want} for the grid.")
@@ -848,6 +916,32 @@ class TerrainModel:
             self.stats["seconds"] += time.perf_counter() - t0
             self.stats["cpu_seconds"] += time.thread_time() - c0
         return out
+
+    def kept(
+        self,
+        x_m: float,
+        y_m: float,
+        h_bs_m: float,
+        h_ut_m: float,
+        frequency_ghz: float,
+        window: Window,
+        radius_m: float | None = None,
+    ) -> np.ndarray:
+        """Loss window of one antenna [dB], kept on the terrain for the next audit (read-only).
+
+        The engine's call (:func:`phusong.raster.kernel.terrain_windows`): a
+        plan re-audits the same sites on the same grid, and their windows
+        come back from :attr:`TerrainGrid.windows` instead of being swept
+        again. Same values as :meth:`__call__`.
+        """
+        r0, r1, c0, c1 = _window_box(window)
+        key = (float(x_m), float(y_m), float(h_bs_m), float(h_ut_m), float(frequency_ghz),
+               r0, r1, c0, c1, None if radius_m is None else float(radius_m))  # fmt: skip
+        got = self.terrain.windows.get(key)
+        if got is not None:
+            return got
+        out = self(x_m, y_m, h_bs_m, h_ut_m, frequency_ghz, window, radius_m)
+        return self.terrain.windows.put(key, out)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle without the lock (e.g. to send the model to Dask workers)."""
