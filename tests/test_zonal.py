@@ -313,3 +313,26 @@ def test_a_grid_reused_for_other_wards_finds_their_pixels_again():
     east = row(ward_coverage_raster(one(250, 500), res).table)
     assert west["area_coverage_pct"] == pytest.approx(100.0)
     assert east["area_coverage_pct"] == pytest.approx(0.0)
+
+
+def test_the_same_wards_grid_and_people_share_one_overlap_and_nothing_else_does(tmp_path):
+    # A plan re-audits the same wards on the same grid: the pieces and people found once
+    # are read again (shared, read-only); other wards, another raster file or a rewritten
+    # one (same name, other people) are found afresh.
+    from phusong.raster.ward_pixels import ward_overlap
+
+    path = tmp_path / "pop.tif"
+    write_population(path, [[40.0, 8.0]], from_origin(HANOI_X, HANOI_Y + 20, 20, 20), UTM48N)
+    first = ward_overlap(tiny_ward(15.0), TINY, path)
+    again = ward_overlap(tiny_ward(15.0), TINY, path)
+    assert again is first
+    with pytest.raises(ValueError, match="read-only"):
+        first.fraction[0] = 0.5
+    assert ward_overlap(tiny_ward(25.0), TINY, path) is not first  # other wards
+    assert ward_overlap(tiny_ward(15.0), TINY, None).people is None  # no raster
+    other = tmp_path / "pop2.tif"
+    write_population(other, [[80.0, 8.0]], from_origin(HANOI_X, HANOI_Y + 20, 20, 20), UTM48N)
+    assert ward_overlap(tiny_ward(15.0), TINY, other).people[0, 0] == pytest.approx(20.0)
+    write_population(path, [[400.0, 8.0]], from_origin(HANOI_X, HANOI_Y + 20, 20, 20), UTM48N)
+    rewritten = ward_overlap(tiny_ward(15.0), TINY, path)
+    assert rewritten is not first and rewritten.people[0, 0] == pytest.approx(100.0)

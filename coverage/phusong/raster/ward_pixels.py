@@ -236,12 +236,75 @@ def ward_overlap(wards: gpd.GeoDataFrame, grid: Any, population_raster: Any = No
     Overlap
     """
     geoms = np.asarray(wards.to_crs(grid.crs).geometry.to_numpy(), dtype=object)
+    key = overlap_key(geoms, grid)
+    raster_key = _raster_key(population_raster)
+    kept = None if raster_key is None else _OVERLAPS.get((key, raster_key))
+    if kept is not None:  # the same wards, grid and people raster as a recent audit
+        return kept
     ward, pixel, fraction = _pieces(geoms, grid)
     people = label = None
     if population_raster is not None:
         people, label = population_on_grid(population_raster, grid)
-    return Overlap(ward, pixel, fraction, len(geoms), shapely.area(geoms), people, label,
-                   population_raster, overlap_key(geoms, grid))  # fmt: skip
+    found = Overlap(ward, pixel, fraction, len(geoms), shapely.area(geoms), people, label,
+                    population_raster, key)  # fmt: skip
+    if raster_key is not None:
+        for arr in (found.ward, found.pixel, found.fraction, found.ward_area_m2, found.people):
+            if arr is not None:
+                arr.flags.writeable = False  # shared by the audits that find it here
+        _OVERLAPS.put((key, raster_key), found)
+    return found
+
+
+def _raster_key(raster: Any) -> tuple[Any, ...] | None:
+    """Identity of a people raster for :data:`_OVERLAPS` (a file by its bytes' SHA-256)."""
+    from phusong.io.files import sha256_file
+
+    if raster is None:
+        return ("none",)
+    if isinstance(raster, (str, os.PathLike)):
+        try:
+            return ("sha256", sha256_file(raster))
+        except OSError:
+            return None
+    return None  # an open dataset: not kept
+
+
+class _Recent:
+    """The last few overlaps found, by wards, grid and people raster (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], Overlap] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Overlap | None:
+        """Return the overlap kept under ``key``, or ``None``."""
+        with self._lock:
+            got = self._items.get(key)
+            if got is not None:
+                self._items.move_to_end(key)
+            return got
+
+    def put(self, key: tuple[Any, ...], overlap: Overlap) -> None:
+        """Keep ``overlap``; drop the least recently used past :attr:`size`."""
+        with self._lock:
+            self._items[key] = overlap
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every overlap."""
+        with self._lock:
+            self._items.clear()
+
+
+#: Overlaps of the last audits: a plan re-audits the same wards on the same grid with
+#: the same people, and finds the pieces (exactextract) and the people here.
+_OVERLAPS = _Recent(size=2)
 
 
 def ward_pixels(
