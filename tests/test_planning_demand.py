@@ -108,10 +108,14 @@ def test_pixel_lookup_equals_the_kd_tree(sample_audit):
         gpd.GeoDataFrame(geometry=shapely.points(cand), crs=crs), sample_audit.wards
     )
     dxy = d[["x_m", "y_m"]].to_numpy()
-    tree = model_coverage_matrix(cand, scen, dxy, fp)
-    lookup = model_coverage_matrix(cand, scen, dxy, fp, d["pixel"].to_numpy())
+    tree = model_coverage_matrix(cand, scen, dxy, fp, bulk=False)
+    lookup = model_coverage_matrix(cand, scen, dxy, fp, d["pixel"].to_numpy(), bulk=False)
     assert tree.nnz > 1000
     assert (tree != lookup).nnz == 0
+    # every candidate at once (pairs from two k-d trees, templates read in bulk): the same
+    bulk = model_coverage_matrix(cand, scen, dxy, fp, d["pixel"].to_numpy())
+    assert (bulk != tree).nnz == 0
+    assert bulk.has_sorted_indices and np.array_equal(bulk.indptr, tree.indptr)
 
 
 @pytest.mark.slow

@@ -266,10 +266,16 @@ def model_coverage(
     demand_xy: np.ndarray,
     footprints: CandidateFootprints,
     demand_pixel: np.ndarray | None = None,
+    *,
+    bulk: bool = True,
 ) -> sp.csr_matrix | RefinableCover:
     """Where each candidate serves, its terrain swept only when a solver needs the row.
 
-    Parameters are those of :func:`model_coverage_matrix`.
+    Parameters are those of :func:`model_coverage_matrix`, and ``bulk``: the
+    bound rows of every candidate at once (the pairs within reach from two
+    k-d trees, the templates read for all pairs in one go); ``False``
+    computes them candidate by candidate (the reference the bulk path is
+    tested against; ``demand_pixel`` then speeds up the search).
 
     Returns
     -------
@@ -287,31 +293,16 @@ def model_coverage(
     n, m = len(cand), len(dem)
     if n == 0 or m == 0:
         return sp.csr_matrix((n, m), dtype=bool)
-    near = (
-        _PixelIndex(np.asarray(demand_pixel, dtype="int64"), footprints.grid)
-        if demand_pixel is not None and footprints.grid is not None
-        else _TreeIndex(dem)
-    )
     templates = [
         footprints.templates.get(str(s)) or next(iter(footprints.templates.values()))
         for s in candidate_scenario
     ]
     thr = np.float32(footprints.threshold_dbm)
-
-    def bound_row(i: int) -> np.ndarray:
-        tpl = templates[i]
-        hit = near.within(cand[i], tpl.reach_m + tpl.resolution_m)
-        if hit.size:
-            with np.errstate(invalid="ignore"):
-                hit = hit[_template_rsrp(cand[i], dem[hit], tpl) >= thr]
-        return np.sort(hit)
-
-    # One thread: the per-candidate steps are many small numpy calls, and threads
-    # competing for the interpreter (the app's page runs) made them crawl.
-    rows = [bound_row(i) for i in range(n)]
-    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
-    indices = np.concatenate(rows) if indptr[-1] else np.zeros(0, dtype=np.int64)
-    bound = sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=(n, m))
+    bound = (
+        _bound_in_bulk(cand, dem, templates, thr)
+        if bulk
+        else _bound_row_by_row(cand, dem, templates, thr, footprints, demand_pixel)
+    )
     if footprints.terrain is None or footprints.grid is None:
         return bound
 
@@ -334,6 +325,8 @@ def model_coverage_matrix(
     demand_xy: np.ndarray,
     footprints: CandidateFootprints,
     demand_pixel: np.ndarray | None = None,
+    *,
+    bulk: bool = True,
 ) -> sp.csr_matrix:
     """Sparse candidates × demand points: where each candidate serves (module docstring).
 
@@ -350,8 +343,12 @@ def model_coverage_matrix(
     demand_pixel : ndarray of int, optional
         Flat index in ``footprints.grid`` of the pixel whose centre each
         demand point is (:func:`phusong.planning.demand.grid_demand_points`):
-        the points near a candidate are then read from the grid around it
-        instead of searched in a k-d tree (same points, same answer).
+        with ``bulk=False`` the points near a candidate are then read from the
+        grid around it instead of searched in a k-d tree (same points, same
+        answer).
+    bulk : bool
+        Every candidate's points at once (default), or candidate by candidate
+        (the reference; see :func:`model_coverage`).
 
     Returns
     -------
@@ -360,8 +357,84 @@ def model_coverage_matrix(
         (:func:`model_coverage` makes rows exact only when asked).
     """
     return exact_matrix(
-        model_coverage(candidate_xy, candidate_scenario, demand_xy, footprints, demand_pixel)
+        model_coverage(
+            candidate_xy, candidate_scenario, demand_xy, footprints, demand_pixel, bulk=bulk
+        )
     )
+
+
+def _bound_row_by_row(
+    cand: np.ndarray,
+    dem: np.ndarray,
+    templates: list[Template],
+    thr: np.float32,
+    footprints: CandidateFootprints,
+    demand_pixel: np.ndarray | None,
+) -> sp.csr_matrix:
+    """Bound rows (templates alone), one candidate after the other (the reference)."""
+    near = (
+        _PixelIndex(np.asarray(demand_pixel, dtype="int64"), footprints.grid)
+        if demand_pixel is not None and footprints.grid is not None
+        else _TreeIndex(dem)
+    )
+
+    def bound_row(i: int) -> np.ndarray:
+        tpl = templates[i]
+        hit = near.within(cand[i], tpl.reach_m + tpl.resolution_m)
+        if hit.size:
+            with np.errstate(invalid="ignore"):
+                hit = hit[_template_rsrp(cand[i], dem[hit], tpl) >= thr]
+        return np.sort(hit)
+
+    rows = [bound_row(i) for i in range(len(cand))]
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    indices = np.concatenate(rows) if indptr[-1] else np.zeros(0, dtype=np.int64)
+    data = np.ones(len(indices), dtype=bool)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(cand), len(dem)))
+
+
+#: Candidates whose pairs are found and read together (bounds the pairs held at once).
+_BULK_CANDIDATES = 4096
+
+
+def _bound_in_bulk(
+    cand: np.ndarray, dem: np.ndarray, templates: list[Template], thr: np.float32
+) -> sp.csr_matrix:
+    """Bound rows (templates alone) of every candidate at once, by template and in chunks.
+
+    The pairs (candidate, demand point) within the template's reach plus a
+    pixel come from two k-d trees (:meth:`scipy.spatial.cKDTree.sparse_distance_matrix`);
+    each pair reads the template at its offset as :func:`_template_rsrp` does.
+    """
+    n, m = len(cand), len(dem)
+    points = cKDTree(dem)
+    which = np.array([id(t) for t in templates])
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for key in np.unique(which):
+        tpl = templates[int(np.flatnonzero(which == key)[0])]
+        members = np.flatnonzero(which == key)
+        r, res = tpl.half_px, tpl.resolution_m
+        for start in range(0, len(members), _BULK_CANDIDATES):
+            part = members[start : start + _BULK_CANDIDATES]
+            pairs = cKDTree(cand[part]).sparse_distance_matrix(
+                points, tpl.reach_m + res, output_type="ndarray"
+            )
+            ci, dj = part[pairs["i"]], pairs["j"].astype(np.int64)
+            col = np.rint((dem[dj, 0] - cand[ci, 0]) / res).astype("int64") + r
+            row = np.rint((cand[ci, 1] - dem[dj, 1]) / res).astype("int64") + r
+            inside = (col >= 0) & (col <= 2 * r) & (row >= 0) & (row <= 2 * r)
+            rsrp = np.full(len(ci), np.nan, dtype="float32")
+            rsrp[inside] = tpl.rsrp_dbm[row[inside], col[inside]]
+            with np.errstate(invalid="ignore"):
+                keep = rsrp >= thr
+            rows.append(ci[keep])
+            cols.append(dj[keep])
+    ri = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    cj = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+    mat = sp.csr_matrix((np.ones(len(ri), dtype=bool), (ri, cj)), shape=(n, m))
+    mat.sort_indices()
+    return mat
 
 
 class _TreeIndex:
