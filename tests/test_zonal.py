@@ -336,3 +336,35 @@ def test_the_same_wards_grid_and_people_share_one_overlap_and_nothing_else_does(
     write_population(path, [[400.0, 8.0]], from_origin(HANOI_X, HANOI_Y + 20, 20, 20), UTM48N)
     rewritten = ward_overlap(tiny_ward(15.0), TINY, path)
     assert rewritten is not first and rewritten.people[0, 0] == pytest.approx(100.0)
+
+
+def test_gaps_remembered_for_unchanged_wards_are_the_gaps_found_afresh():
+    # Two wards, three coverage patterns: the gaps of a pattern seen before (the same
+    # ward with the same unserved pixels) come from the overlap's memory and equal those
+    # found with nothing remembered; a changed ward is polygonised again.
+    from phusong.raster import ward_pixels
+
+    wards = gpd.GeoDataFrame(
+        {"ward_id": ["a", "b"], "name": ["Phường A", "Phường B"], "population": [800.0, 400.0]},
+        geometry=[box(HANOI_X, HANOI_Y, HANOI_X + 400, HANOI_Y + 300),
+                  box(HANOI_X + 400, HANOI_Y, HANOI_X + 700, HANOI_Y + 300)],
+        crs=UTM48N,
+    )  # fmt: skip
+    grid = GridSpec.for_area(wards, resolution_m=20.0)
+    rng = np.random.default_rng(11)
+    patterns = [(rng.random(grid.shape) < p).astype("uint16") for p in (0.5, 0.3)]
+    changed_b = patterns[0].copy()
+    changed_b[:, grid.width // 2 + 3 :] = 1  # ward b served more, ward a as in pattern 0
+    ward_pixels._OVERLAPS.clear()
+    runs = [patterns[0], patterns[1], changed_b, patterns[0]]
+    remembered = [ward_coverage_raster(wards, result_from(grid, n), min_gap_area_m2=800.0)
+                  for n in runs]  # fmt: skip
+    overlap = ward_pixels.ward_overlap(wards, grid)
+    assert len(overlap.memo) == 5  # a and b of patterns 0 and 1, b of the changed one
+    for n, got in zip(runs, remembered, strict=True):
+        ward_pixels._OVERLAPS.clear()  # nothing remembered
+        fresh = ward_coverage_raster(wards, result_from(grid, n), min_gap_area_m2=800.0)
+        assert got.gaps["ward_id"].tolist() == fresh.gaps["ward_id"].tolist()
+        np.testing.assert_allclose(got.gaps["population"], fresh.gaps["population"], rtol=1e-12)
+        np.testing.assert_allclose(got.gaps["area_km2"], fresh.gaps["area_km2"], rtol=1e-12)
+        assert all(a.equals(b) for a, b in zip(got.gaps.geometry, fresh.gaps.geometry, strict=True))

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import exactextract
@@ -202,6 +202,9 @@ class Overlap:
     people_label: str | None = None
     raster: Any = None
     wards_key: str = ""
+    #: Per-ward results that depend only on this overlap and a ward's unserved pieces
+    #: (the gap polygons of :func:`phusong.raster.zonal.ward_coverage_raster`), by key.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def serves(self, population_raster: Any, key: str | None = None) -> bool:
         """Whether this overlap is of the wards and grid ``key`` (when given) with ``population_raster``'s people."""

@@ -33,6 +33,7 @@ as in the other routes: percentages are NaN where a ward has no area or no
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -309,28 +310,17 @@ def _gaps(
         if ward is None or ward.is_empty:
             continue
         span = slice(starts[i], starts[i + 1])
-        parts = _unserved_shapes(overlap.pixel[span][piece_unserved[span]], grid)
-        # The part of a ward outside the grid has no coverage information: unserved.
-        outside = shapely.difference(ward, shapely.box(*grid.bounds))
-        if not outside.is_empty:
-            parts.append(outside)
-        if not parts:
+        gap, small = _ward_gap(ward, i, overlap, span, piece_unserved[span], grid, min_gap_area_m2)
+        if gap is None:
             continue
-        pieces = shapely.intersection(np.array(parts, dtype=object), ward)
-        pieces = shapely.get_parts(shapely.get_parts(pieces))
-        pieces = pieces[shapely.get_type_id(pieces) == 3]  # polygons
-        big = shapely.area(pieces) >= min_gap_area_m2
-        if not big.any():
-            continue
-        gap = shapely.union_all(pieces[big])
         keep_i.append(i)
         keep_geoms.append(gap)
         if piece_people is None:
             keep_pop.append(ward_pop[i] * gap.area / area_m2[i] if area_m2[i] > 0 else np.nan)
         else:
             keep_pop.append(float(piece_people[span].sum()))  # all unserved; less the dropped
-            dropped.extend(pieces[~big])
-            dropped_of.extend([len(keep_i) - 1] * int((~big).sum()))
+            dropped.extend(small)
+            dropped_of.extend([len(keep_i) - 1] * len(small))
     idx = np.asarray(keep_i, dtype="int64")
     pop = np.asarray(keep_pop, dtype="float64")
     if people is not None and dropped:
@@ -347,6 +337,49 @@ def _gaps(
         crs=grid.crs,
     )  # fmt: skip
     return gaps.to_crs(WGS84)
+
+
+def _ward_gap(
+    ward: shapely.Geometry,
+    i: int,
+    overlap: Overlap,
+    span: slice,
+    unserved: np.ndarray,
+    grid: GridSpec,
+    min_gap_area_m2: float,
+) -> tuple[shapely.Geometry | None, list[shapely.Geometry]]:
+    """One ward's gap polygon (``None``: none listed) and the parts dropped as too small.
+
+    Remembered on the overlap (:attr:`Overlap.memo`) by the ward, the size
+    limit and which of its pieces are unserved: the same ward with the same
+    unserved pixels (a plan's re-audit, most wards) is not polygonised again.
+    """
+    key = ("gap", i, float(min_gap_area_m2), hashlib.sha1(np.packbits(unserved).tobytes(),
+                                                          usedforsecurity=False).digest())  # fmt: skip
+    got = overlap.memo.get(key)
+    if got is not None:
+        return got
+    parts = _unserved_shapes(overlap.pixel[span][unserved], grid)
+    # The part of a ward outside the grid has no coverage information: unserved.
+    outside = shapely.difference(ward, shapely.box(*grid.bounds))
+    if not outside.is_empty:
+        parts.append(outside)
+    got = (None, [])
+    if parts:
+        pieces = shapely.intersection(np.array(parts, dtype=object), ward)
+        pieces = shapely.get_parts(shapely.get_parts(pieces))
+        pieces = pieces[shapely.get_type_id(pieces) == 3]  # polygons
+        big = shapely.area(pieces) >= min_gap_area_m2
+        if big.any():
+            got = (shapely.union_all(pieces[big]), list(pieces[~big]))
+    if len(overlap.memo) > _GAP_MEMO_SIZE:
+        overlap.memo.clear()
+    overlap.memo[key] = got
+    return got
+
+
+#: Most ward gaps remembered on one overlap (a few audits' worth).
+_GAP_MEMO_SIZE = 4096
 
 
 def _dropped_people(
