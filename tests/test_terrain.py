@@ -470,6 +470,19 @@ def test_ridge_in_the_engine_drops_coverage_behind_only() -> None:
     assert model.stats["calls"] >= 1
 
 
+def test_clear_caches_forgets_the_terrain_and_the_overlaps(hanoi_wards) -> None:
+    from phusong.raster.caches import clear_caches
+    from phusong.raster.ward_pixels import ward_overlap
+
+    grid = GridSpec.for_area(hanoi_wards, resolution_m=2000.0)
+    a, o = terrain_model(None, grid), ward_overlap(hanoi_wards, grid)
+    assert terrain_model(None, grid).terrain is a.terrain
+    assert ward_overlap(hanoi_wards, grid) is o
+    clear_caches()
+    assert terrain_model(None, grid).terrain is not a.terrain
+    assert ward_overlap(hanoi_wards, grid) is not o
+
+
 def test_window_cache_keeps_read_only_windows_within_its_byte_budget() -> None:
     from phusong.raster.terrain import WindowCache
 

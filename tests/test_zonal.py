@@ -355,15 +355,20 @@ def test_gaps_remembered_for_unchanged_wards_are_the_gaps_found_afresh():
     patterns = [(rng.random(grid.shape) < p).astype("uint16") for p in (0.5, 0.3)]
     changed_b = patterns[0].copy()
     changed_b[:, grid.width // 2 + 3 :] = 1  # ward b served more, ward a as in pattern 0
-    ward_pixels._OVERLAPS.clear()
+    ward_pixels.forget_overlaps()
     runs = [patterns[0], patterns[1], changed_b, patterns[0]]
     remembered = [ward_coverage_raster(wards, result_from(grid, n), min_gap_area_m2=800.0)
                   for n in runs]  # fmt: skip
     overlap = ward_pixels.ward_overlap(wards, grid)
-    assert len(overlap.memo) == 5  # a and b of patterns 0 and 1, b of the changed one
-    for n, got in zip(runs, remembered, strict=True):
-        ward_pixels._OVERLAPS.clear()  # nothing remembered
-        fresh = ward_coverage_raster(wards, result_from(grid, n), min_gap_area_m2=800.0)
+    # polygons and gaps of a and b in patterns 0 and 1, and of b in the changed one
+    assert len(overlap.memo) == 10
+    runs.append(patterns[1])  # another size limit: the same polygons, another union
+    remembered.append(ward_coverage_raster(wards, result_from(grid, patterns[1])))
+    assert len(overlap.memo) == 12
+    for k, (n, got) in enumerate(zip(runs, remembered, strict=True)):
+        ward_pixels.forget_overlaps()  # nothing remembered
+        limit = 800.0 if k < 4 else 10_000.0
+        fresh = ward_coverage_raster(wards, result_from(grid, n), min_gap_area_m2=limit)
         assert got.gaps["ward_id"].tolist() == fresh.gaps["ward_id"].tolist()
         np.testing.assert_allclose(got.gaps["population"], fresh.gaps["population"], rtol=1e-12)
         np.testing.assert_allclose(got.gaps["area_km2"], fresh.gaps["area_km2"], rtol=1e-12)

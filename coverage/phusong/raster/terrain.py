@@ -107,6 +107,7 @@ __all__ = [
     "TerrainGrid",
     "TerrainModel",
     "WindowCache",
+    "forget_terrain",
     "terrain_loss_reference",
     "terrain_loss_window",
     "terrain_loss_windows",
@@ -985,6 +986,12 @@ _CACHE_LOCK = threading.Lock()
 TERRAIN_CACHE_SIZE = 2
 #: Default margin of terrain read around the grid [m] (antennas just outside it).
 TERRAIN_MARGIN_M = 2000.0
+
+
+def forget_terrain() -> None:
+    """Forget the terrain grids read lately, and the loss windows kept on them."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
 
 
 def terrain_model(

@@ -48,6 +48,7 @@ __all__ = [
     "WARDS_PER_CALL",
     "Overlap",
     "WardPixels",
+    "forget_overlaps",
     "overlap_key",
     "ward_overlap",
     "ward_pixel_chunks",
@@ -308,6 +309,11 @@ class _Recent:
 #: Overlaps of the last audits: a plan re-audits the same wards on the same grid with
 #: the same people, and finds the pieces (exactextract) and the people here.
 _OVERLAPS = _Recent(size=2)
+
+
+def forget_overlaps() -> None:
+    """Forget the overlaps (and the gaps remembered on them) kept from the last audits."""
+    _OVERLAPS.clear()
 
 
 def ward_pixels(

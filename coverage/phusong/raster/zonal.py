@@ -350,32 +350,42 @@ def _ward_gap(
 ) -> tuple[shapely.Geometry | None, list[shapely.Geometry]]:
     """One ward's gap polygon (``None``: none listed) and the parts dropped as too small.
 
-    Remembered on the overlap (:attr:`Overlap.memo`) by the ward, the size
-    limit and which of its pieces are unserved: the same ward with the same
-    unserved pixels (a plan's re-audit, most wards) is not polygonised again.
+    Remembered on the overlap (:attr:`Overlap.memo`) by the ward and which
+    of its pieces are unserved (its polygons), and by the size limit too (the
+    gap): the same ward with the same unserved pixels (a plan's re-audit,
+    most wards) is not polygonised again, whatever the limit.
     """
-    key = ("gap", i, float(min_gap_area_m2), hashlib.sha1(np.packbits(unserved).tobytes(),
-                                                          usedforsecurity=False).digest())  # fmt: skip
+    digest = hashlib.sha1(np.packbits(unserved).tobytes(), usedforsecurity=False).digest()
+    key = ("gap", i, float(min_gap_area_m2), digest)
     got = overlap.memo.get(key)
     if got is not None:
         return got
-    parts = _unserved_shapes(overlap.pixel[span][unserved], grid)
-    # The part of a ward outside the grid has no coverage information: unserved.
-    outside = shapely.difference(ward, shapely.box(*grid.bounds))
-    if not outside.is_empty:
-        parts.append(outside)
+    pieces = overlap.memo.get(("pieces", i, digest))  # any size limit: the same polygons
+    if pieces is None:
+        parts = _unserved_shapes(overlap.pixel[span][unserved], grid)
+        # The part of a ward outside the grid has no coverage information: unserved.
+        outside = shapely.difference(ward, shapely.box(*grid.bounds))
+        if not outside.is_empty:
+            parts.append(outside)
+        pieces = np.empty(0, dtype=object)
+        if parts:
+            pieces = shapely.intersection(np.array(parts, dtype=object), ward)
+            pieces = shapely.get_parts(shapely.get_parts(pieces))
+            pieces = pieces[shapely.get_type_id(pieces) == 3]  # polygons
+        _remember(overlap.memo, ("pieces", i, digest), pieces)
     got = (None, [])
-    if parts:
-        pieces = shapely.intersection(np.array(parts, dtype=object), ward)
-        pieces = shapely.get_parts(shapely.get_parts(pieces))
-        pieces = pieces[shapely.get_type_id(pieces) == 3]  # polygons
-        big = shapely.area(pieces) >= min_gap_area_m2
-        if big.any():
-            got = (shapely.union_all(pieces[big]), list(pieces[~big]))
-    if len(overlap.memo) > _GAP_MEMO_SIZE:
-        overlap.memo.clear()
-    overlap.memo[key] = got
+    big = shapely.area(pieces) >= min_gap_area_m2
+    if big.any():
+        got = (shapely.union_all(pieces[big]), list(pieces[~big]))
+    _remember(overlap.memo, key, got)
     return got
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    """Keep ``value`` in an overlap's memo (emptied when it grows past its size)."""
+    if len(memo) > _GAP_MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
 
 
 #: Most ward gaps remembered on one overlap (a few audits' worth).
