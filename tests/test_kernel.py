@@ -345,3 +345,25 @@ def test_compiled_placing_equals_the_numpy_placing(grid10):
         np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name), err_msg=name)
     assert fast.terrain_unknown.any() and np.isfinite(fast.indoor_rsrp_dbm).any()
     np.testing.assert_allclose(fast.sinr_db, slow.sinr_db, atol=1e-4, equal_nan=True)
+
+
+def test_cell_reach_bisects_each_design_once_and_equals_the_cell_by_cell_reach():
+    # 600 cells of 6 designs (and one NaN): the reach of each equals its own bisection.
+    from phusong.raster.cellmodel import cell_reach_m
+
+    rng = np.random.default_rng(4)
+    designs = np.array([
+        [150.0, 0, 3.5, 30.0, 0.0, 0.0], [140.0, 1, 2.6, 25.0, 2.0, 0.0],
+        [160.0, 2, 0.7, 40.0, -1.5, 3.0], [130.0, 0, 3.7, 15.0, 0.0, 0.0],
+        [155.0, 3, 3.5, 30.0, 0.0, 0.0], [np.nan, 0, 3.5, 30.0, 0.0, 0.0],
+    ])  # fmt: skip
+    rows = designs[rng.integers(0, len(designs), 600)]
+    args = (rows[:, 0], rows[:, 1].astype("int8"), rows[:, 2], rows[:, 3], 1.5, rows[:, 4],
+            rows[:, 5])  # fmt: skip
+    got = cell_reach_m(*args)
+    want = np.concatenate([
+        cell_reach_m(r[0:1], r[1:2].astype("int8"), r[2:3], r[3:4], 1.5, r[4:5], r[5:6])
+        for r in rows
+    ])  # fmt: skip
+    np.testing.assert_array_equal(got, want)
+    assert np.isnan(got[np.isnan(rows[:, 0])]).all() and (got[~np.isnan(rows[:, 0])] > 0).all()

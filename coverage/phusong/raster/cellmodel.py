@@ -156,15 +156,36 @@ def cell_reach_m(
     -----
     Bisection (:func:`phusong.propagation.linkbudget.range_within`); exact
     because the calibrated loss is non-decreasing in distance (slope ≥
-    :data:`MIN_PL_SLOPE_DB_PER_DECADE`).
+    :data:`MIN_PL_SLOPE_DB_PER_DECADE`). Cells sharing every term (one site
+    design across a network) are bisected once.
     """
+    allowed = np.asarray(allowed_db, dtype="float64")
+    # Cells of one design share every term: bisect each distinct row once.
+    rows = np.column_stack(np.broadcast_arrays(
+        allowed, np.asarray(code, dtype="float64"), np.asarray(frequency_ghz, dtype="float64"),
+        np.asarray(h_bs_m, dtype="float64"), np.asarray(offset_db, dtype="float64"),
+        np.asarray(slope_db_per_decade, dtype="float64"),
+    )) if allowed.ndim == 1 else None  # fmt: skip
+    if rows is not None and len(rows) > 1:
+        uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+        if len(uniq) < len(rows):
+            reach = _reach_of_rows(uniq, code, h_ut_m, cap_m)
+            return reach[inverse.ravel()]
 
     def pl(d: np.ndarray) -> np.ndarray:
         return cell_path_loss_db(
             d, code, frequency_ghz, h_bs_m, h_ut_m, offset_db, slope_db_per_decade
         )
 
-    return prop.range_within(pl, np.asarray(allowed_db, dtype="float64"), cap_m)
+    return prop.range_within(pl, allowed, cap_m)
+
+
+def _reach_of_rows(rows: np.ndarray, code: Any, h_ut_m: float, cap_m: float) -> np.ndarray:
+    """:func:`cell_reach_m` of distinct rows ``(allowed, code, f, h_bs, offset, slope)``."""
+    codes = rows[:, 1].astype(np.asarray(code).dtype)
+    return cell_reach_m(
+        rows[:, 0], codes, rows[:, 2], rows[:, 3], h_ut_m, rows[:, 4], rows[:, 5], cap_m
+    )
 
 
 # --------------------------------------------------------------------------- coefficients
