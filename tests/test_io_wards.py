@@ -215,3 +215,23 @@ def test_read_zones_polygons_crs_and_bad_rows(tmp_path):
     (problem,) = err.value.problems
     assert (problem.file, problem.row, problem.column) == ("mixed.geojson", 2, "geometry")
     assert "Point" in problem.reason and "polygon" in problem.reason
+
+
+def test_ward_topology_is_measured_once_per_set_of_wards(monkeypatch):
+    # A plan reads the same wards for every re-audit: measured once, the same figures;
+    # wards with another geometry are measured again.
+    import phusong.io.wards as wards_module
+
+    calls = []
+    real = wards_module._topology
+    monkeypatch.setattr(wards_module, "_topology", lambda w: calls.append(1) or real(w))
+    monkeypatch.setattr(wards_module, "_TOPOLOGY", {})
+    a = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000), box(900, 0, 2000, 1000)],
+                         crs="EPSG:32648")  # fmt: skip
+    first = wards_module.ward_topology(a)
+    assert first["overlap_km2"] == pytest.approx(0.1, rel=0.01)  # equal-area, not UTM
+    assert wards_module.ward_topology(a.copy()) == first and len(calls) == 1
+    b = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)],
+                         crs="EPSG:32648")  # fmt: skip
+    assert wards_module.ward_topology(b)["overlap_km2"] == pytest.approx(0.0, abs=1e-9)
+    assert len(calls) == 2

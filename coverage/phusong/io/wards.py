@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 import warnings
 from pathlib import Path
@@ -561,6 +562,30 @@ def ward_topology(wards: gpd.GeoDataFrame) -> dict[str, float]:
         (holes inside the union that belong to no ward), all [km²] in an
         equal-area projection.
     """
+    import hashlib
+
+    digest = hashlib.sha1(str(wards.crs).encode(), usedforsecurity=False)
+    for wkb in shapely.to_wkb(wards.geometry.to_numpy()):
+        digest.update(b"-" if wkb is None else wkb)
+    key = digest.hexdigest()
+    with _TOPOLOGY_LOCK:
+        known = _TOPOLOGY.get(key)
+    if known is None:  # the same wards read again (a plan's re-audits): measured once
+        known = _topology(wards)
+        with _TOPOLOGY_LOCK:
+            while len(_TOPOLOGY) >= 8:
+                _TOPOLOGY.pop(next(iter(_TOPOLOGY)))
+            _TOPOLOGY[key] = known
+    return dict(known)
+
+
+#: Topology of the wards measured lately, by their geometries' fingerprint.
+_TOPOLOGY: dict[str, dict[str, float]] = {}
+_TOPOLOGY_LOCK = threading.Lock()
+
+
+def _topology(wards: gpd.GeoDataFrame) -> dict[str, float]:
+    """:func:`ward_topology`, measured."""
     crs = equal_area_crs(wards)
     # valid in degrees need not be valid once projected (a ring that nearly folds on itself)
     projected = repair_polygons(wards.geometry.to_crs(crs).to_numpy())
