@@ -33,7 +33,9 @@ def _run(**options: Any) -> tuple[float, float, Any]:
     """(wall [s], CPU [s], result) of one audit of the sample."""
     from phusong import run_audit
     from phusong.io.sites import sample_sites_path
+    from phusong.raster.caches import clear_caches
 
+    clear_caches()  # every run from cold, as a CLI run is (nothing kept from the last)
     t0, c0 = time.perf_counter(), time.process_time()
     result = run_audit(sample_sites_path("sheet"), **options)
     return time.perf_counter() - t0, time.process_time() - c0, result

@@ -223,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"compiled kernel, first call in a fresh process: cold cache {cold}; warm cache {warm}")
 
     from phusong.audit import run_audit
+    from phusong.raster.caches import clear_caches
     from phusong.raster.kernel import warm_up_compiled
 
     warm_up_compiled()
@@ -238,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     peaks: dict[str, float] = {}
     for rep in range(args.repeats):
         for name, fn in steps.items():
+            clear_caches()  # nothing kept from the last run (ward overlaps, gaps, terrain)
             out, wall, cpu, load = timed(fn)
             runs[name].append((wall, cpu, load))
             if rep == 0:
