@@ -486,3 +486,32 @@ def test_something_else_than_an_audit_is_refused(files):
     s, w = files
     with pytest.raises(ConfigError, match="before: not an audit made by run_audit"):
         run_plan(s, w, budget=1, before="audit.json", **RASTER)
+
+
+def test_new_site_templates_are_kept_for_the_next_plan_with_the_same_inputs():
+    # A plan's second round (or the app's next plan) reads the templates of the first;
+    # another threshold computes its own; both equal a template computed afresh.
+    from types import SimpleNamespace
+
+    from phusong.planning import default_new_site
+    from phusong.planning.modelcover import candidate_footprints, new_site_template, plan_params
+
+    site = default_new_site("Viettel")
+    params = plan_params(None)
+    crs = pyproj_crs(LAEA)
+    first = candidate_footprints(site, params, crs, ["uma"]).templates["uma"]
+    again = candidate_footprints(site, plan_params(None), crs, ["uma"]).templates["uma"]
+    assert again is first and not first.rsrp_dbm.flags.writeable
+    other_params = SimpleNamespace(**{**vars(params), "threshold_dbm": -100.0})
+    other = candidate_footprints(site, other_params, crs, ["uma"]).templates["uma"]
+    assert other is not first
+    for tpl, p in ((first, params), (other, other_params)):
+        fresh = new_site_template(site, p, "uma", crs)
+        np.testing.assert_array_equal(tpl.rsrp_dbm, fresh.rsrp_dbm)
+    assert np.isfinite(other.rsrp_dbm).sum() < np.isfinite(first.rsrp_dbm).sum()
+
+
+def pyproj_crs(text: str):
+    from pyproj import CRS
+
+    return CRS.from_user_input(text)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
@@ -224,6 +225,27 @@ def _one_ward(crs: CRS, grid: Any) -> Any:
     return ward.to_crs(WGS84)
 
 
+def _kept_template(site: NewSite, params: Any, scenario: str, crs: CRS) -> Template:
+    """:func:`new_site_template`, kept for the next plan (or round) with the same inputs."""
+    items = vars(params).items() if hasattr(params, "__dict__") else ()
+    key = (repr(site), repr(sorted(items)) if items else repr(params), scenario, crs.to_wkt())
+    with _TEMPLATES_LOCK:
+        got = _TEMPLATES.get(key)
+    if got is None:
+        got = new_site_template(site, params, scenario, crs)
+        got.rsrp_dbm.flags.writeable = False  # shared by the plans that find it here
+        with _TEMPLATES_LOCK:
+            while len(_TEMPLATES) >= 16:
+                _TEMPLATES.pop(next(iter(_TEMPLATES)))
+            _TEMPLATES[key] = got
+    return got
+
+
+#: Templates computed lately, by new site, model parameters, scenario and CRS.
+_TEMPLATES: dict[tuple[str, ...], Template] = {}
+_TEMPLATES_LOCK = threading.Lock()
+
+
 def candidate_footprints(
     site: NewSite, params: Any, crs: CRS, scenarios: Any = None, *, audit_grid: Any = None
 ) -> CandidateFootprints:
@@ -248,7 +270,7 @@ def candidate_footprints(
         names = sorted(set(scenarios)) if scenarios is not None else ["uma", "umi", "rma"]
     else:
         names = ["*"]
-    templates = {s: new_site_template(site, params, s, crs) for s in names}
+    templates = {s: _kept_template(site, params, s, crs) for s in names}
     terrain = None
     if getattr(params, "terrain", "off") == "on" and audit_grid is not None:
         from phusong.physics import terrain_for
