@@ -23,7 +23,7 @@ and the verifying re-audit.
   (``run_plan(before=…)``: the Overview's cached audit, made just before and
   not timed), so only the proposal and the re-audit.
 
-Every run starts from cold caches (:func:`phusong.raster.caches.clear_caches`:
+Every run starts from cold caches (:func:`phusong.caches.clear_caches`:
 terrain windows, ward overlaps and their gaps), as the first plan does; the
 app's audit then warms them for the existing network, as the Overview does.
 
@@ -44,9 +44,9 @@ from typing import Any
 
 import phusong.planning.propose as propose
 from phusong.audit import run_audit
+from phusong.caches import clear_caches
 from phusong.io.sites import sample_sites_path
 from phusong.plan import run_plan
-from phusong.raster.caches import clear_caches
 
 _FROM_AUDIT = propose.PlanInputs.from_audit
 

@@ -32,8 +32,8 @@ from typing import Any
 def _run(**options: Any) -> tuple[float, float, Any]:
     """(wall [s], CPU [s], result) of one audit of the sample."""
     from phusong import run_audit
+    from phusong.caches import clear_caches
     from phusong.io.sites import sample_sites_path
-    from phusong.raster.caches import clear_caches
 
     clear_caches()  # every run from cold, as a CLI run is (nothing kept from the last)
     t0, c0 = time.perf_counter(), time.process_time()

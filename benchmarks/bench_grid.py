@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"compiled kernel, first call in a fresh process: cold cache {cold}; warm cache {warm}")
 
     from phusong.audit import run_audit
-    from phusong.raster.caches import clear_caches
+    from phusong.caches import clear_caches
     from phusong.raster.kernel import warm_up_compiled
 
     warm_up_compiled()

@@ -32,9 +32,9 @@ from collections.abc import Callable
 from typing import Any
 
 import phusong
+from phusong.caches import clear_caches
 from phusong.io.sites import sample_sites_path
 from phusong.progress.run import run_progress
-from phusong.raster.caches import clear_caches
 
 AS_OF = "2026-09-30"
 QUARTERS = ("2024-12-31", "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31",

@@ -471,7 +471,7 @@ def test_ridge_in_the_engine_drops_coverage_behind_only() -> None:
 
 
 def test_clear_caches_forgets_the_terrain_and_the_overlaps(hanoi_wards) -> None:
-    from phusong.raster.caches import clear_caches
+    from phusong.caches import clear_caches
     from phusong.raster.ward_pixels import ward_overlap
 
     grid = GridSpec.for_area(hanoi_wards, resolution_m=2000.0)

@@ -584,6 +584,12 @@ _TOPOLOGY: dict[str, dict[str, float]] = {}
 _TOPOLOGY_LOCK = threading.Lock()
 
 
+def forget_topology() -> None:
+    """Forget the ward topology measured lately."""
+    with _TOPOLOGY_LOCK:
+        _TOPOLOGY.clear()
+
+
 def _topology(wards: gpd.GeoDataFrame) -> dict[str, float]:
     """:func:`ward_topology`, measured."""
     crs = equal_area_crs(wards)
@@ -606,6 +612,7 @@ def _topology(wards: gpd.GeoDataFrame) -> dict[str, float]:
 
 __all__ = [
     "area_km2",
+    "forget_topology",
     "normalise_wards",
     "read_wards",
     "repair_polygons",

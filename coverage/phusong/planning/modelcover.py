@@ -246,6 +246,12 @@ _TEMPLATES: dict[tuple[str, ...], Template] = {}
 _TEMPLATES_LOCK = threading.Lock()
 
 
+def forget_templates() -> None:
+    """Forget the new-site templates kept from the last plans."""
+    with _TEMPLATES_LOCK:
+        _TEMPLATES.clear()
+
+
 def candidate_footprints(
     site: NewSite, params: Any, crs: CRS, scenarios: Any = None, *, audit_grid: Any = None
 ) -> CandidateFootprints:
@@ -583,6 +589,7 @@ __all__ = [
     "Template",
     "candidate_footprints",
     "candidate_scenarios",
+    "forget_templates",
     "model_coverage",
     "model_coverage_matrix",
     "new_site_template",
