@@ -406,6 +406,30 @@ def test_grid_candidates_buffer_and_within():
     assert len(clipped) < len(around)
 
 
+def test_grid_candidates_around_multipart_gaps_are_every_grid_point_near_one():
+    # Reference: every point of the same lattice within the buffer of the gaps' union
+    # (shapely.dwithin, brute force). Gaps of many parts, with holes, kept whole.
+    rng = np.random.default_rng(2)
+    parts = [box(HANOI_X + x, HANOI_Y + y, HANOI_X + x + w, HANOI_Y + y + h)
+             for x, y, w, h in rng.uniform([0, 0, 50, 50], [3000, 3000, 400, 400], (40, 4))]  # fmt: skip
+    ring = box(HANOI_X + 500, HANOI_Y + 500, HANOI_X + 1500, HANOI_Y + 1500).difference(
+        box(HANOI_X + 700, HANOI_Y + 700, HANOI_X + 1300, HANOI_Y + 1300)
+    )
+    gaps = _gaps(
+        [shapely.union_all(parts[:20]), shapely.union_all([*parts[20:], ring])], [1.0, 1.0]
+    )
+    got = P.grid_candidates(gaps, 100.0, buffer_m=150.0, crs=UTM48N)
+    xs = (np.arange(np.floor((HANOI_X - 150) / 100), np.ceil((HANOI_X + 3550) / 100)) + 0.5) * 100
+    ys = (np.arange(np.floor((HANOI_Y - 150) / 100), np.ceil((HANOI_Y + 3550) / 100)) + 0.5) * 100
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys, indexing="ij"))
+    near = shapely.dwithin(
+        shapely.union_all(gaps.geometry.to_numpy()), shapely.points(gx, gy), 150.0
+    )
+    want = set(zip(gx[near].round(3), gy[near].round(3), strict=True))
+    assert set(zip(got["x_m"].round(3), got["y_m"].round(3), strict=True)) == want
+    assert len(want) > 100
+
+
 # ---------------------------------------------------------------------------
 # new-site footprint
 # ---------------------------------------------------------------------------
