@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 from conftest import HANOI_X, HANOI_Y, UTM48N
 from pyproj import CRS, Transformer
@@ -373,3 +374,7 @@ def test_gaps_remembered_for_unchanged_wards_are_the_gaps_found_afresh():
         np.testing.assert_allclose(got.gaps["population"], fresh.gaps["population"], rtol=1e-12)
         np.testing.assert_allclose(got.gaps["area_km2"], fresh.gaps["area_km2"], rtol=1e-12)
         assert all(a.equals(b) for a, b in zip(got.gaps.geometry, fresh.gaps.geometry, strict=True))
+        # each gap is valid and is the union of its parts (as shapely.union_all makes it)
+        for gap in got.gaps.to_crs(grid.crs).geometry:
+            assert gap.is_valid
+            assert gap.equals(shapely.union_all(shapely.get_parts(gap)))

@@ -360,8 +360,8 @@ def _ward_gap(
     got = overlap.memo.get(key)
     if got is not None:
         return got
-    pieces = overlap.memo.get(("pieces", i, digest))  # any size limit: the same polygons
-    if pieces is None:
+    found = overlap.memo.get(("pieces", i, digest))  # any size limit: the same polygons
+    if found is None:
         parts = _unserved_shapes(overlap.pixel[span][unserved], grid)
         # The part of a ward outside the grid has no coverage information: unserved.
         outside = shapely.difference(ward, shapely.box(*grid.bounds))
@@ -372,13 +372,32 @@ def _ward_gap(
             pieces = shapely.intersection(np.array(parts, dtype=object), ward)
             pieces = shapely.get_parts(shapely.get_parts(pieces))
             pieces = pieces[shapely.get_type_id(pieces) == 3]  # polygons
-        _remember(overlap.memo, ("pieces", i, digest), pieces)
+        found = (pieces, not outside.is_empty)
+        _remember(overlap.memo, ("pieces", i, digest), found)
+    pieces, with_outside = found
     got = (None, [])
     big = shapely.area(pieces) >= min_gap_area_m2
     if big.any():
-        got = (shapely.union_all(pieces[big]), list(pieces[~big]))
+        got = (_union_of_pieces(pieces[big], with_outside), list(pieces[~big]))
     _remember(overlap.memo, key, got)
     return got
+
+
+def _union_of_pieces(pieces: np.ndarray, with_outside: bool) -> shapely.Geometry:
+    """Return the union of a ward's gap pieces.
+
+    The pieces of 4-connected unserved pixels clipped to the ward share no
+    edge (two pixels sharing an edge are one piece), so their union is their
+    multipolygon; checked valid, else (and with the part outside the grid,
+    which may share edges with them) the full union.
+    """
+    if not with_outside:
+        if len(pieces) == 1:
+            return pieces[0]
+        multi = shapely.multipolygons(pieces)
+        if shapely.is_valid(multi):
+            return multi
+    return shapely.union_all(pieces)
 
 
 def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
