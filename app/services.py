@@ -958,6 +958,9 @@ def warm_up() -> threading.Thread | None:
                     job.wait()
                 _WARM["goals_s"] = time.monotonic() - t0
                 log.info("warm-up: every goal judged after %.1f s", _WARM["goals_s"])
+                warm_planner(inputs)
+                _WARM["planner_s"] = time.monotonic() - t0
+                log.info("warm-up: planner ready after %.1f s", _WARM["planner_s"])
             except Exception as exc:  # shown to no one: the page computes it again
                 _WARM["error"] = repr(exc)
 
@@ -965,6 +968,29 @@ def warm_up() -> threading.Thread | None:
         _WARM["thread"] = thread
         thread.start()
         return thread
+
+
+def warm_planner(inputs: tuple[Any, ...]) -> None:
+    """Make ready what a first plan on ``inputs`` reads, without caching any result.
+
+    The default audit may come from the disk cache, which holds its figures
+    but not what an audit leaves behind for the next one on the same grid
+    (compiled kernels loaded, terrain windows, ward pixels and gaps, the new
+    site's templates: :mod:`phusong.caches`). An audit of the same inputs and
+    a one-site proposal recompute them, in the background, once.
+    """
+    if inputs[3].is_vector:  # footprint models: nothing of this is read
+        return
+    from phusong.planning import propose_sites
+
+    sites, wards, raster, settings = inputs
+    fresh = run_audit(
+        sites.open() if sites is not None else sample_sites_path(),
+        wards.open() if wards is not None else None,
+        **settings.audit_kwargs(raster),
+        goal=DEFAULT_GOAL,
+    )
+    propose_sites(fresh, budget=1)
 
 
 def warm_up_state() -> dict[str, Any]:

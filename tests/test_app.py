@@ -1370,3 +1370,22 @@ def test_junk_plan_files_are_reported_not_crashed(small, central_wards, planned,
     _settle(at.button(key="plan_run").click().run())
     assert not at.exception, at.exception
     assert at.error, "a bad file must be reported with st.error"
+
+
+@pytest.mark.slow
+def test_the_planner_warm_up_leaves_a_first_plan_its_caches(small, central_wards, monkeypatch):
+    """Issue #17: after the server's warm-up a first plan finds templates, pixels and gaps."""
+    from phusong.caches import clear_caches
+    from phusong.planning import modelcover
+    from phusong.raster import ward_pixels
+
+    clear_caches()
+    services.warm_planner((small, central_wards, None, DISC))  # footprint model: nothing
+    assert not modelcover._TEMPLATES
+    settings = services.Settings(model="uma", resolution_m=200.0)
+    services.warm_planner((small, central_wards, None, settings))
+    assert modelcover._TEMPLATES  # the new site's footprint
+    (warmed,) = ward_pixels._OVERLAPS._items.values()  # the ward pixels of its audit,
+    assert warmed.memo  # with each ward's gap pieces
+    audit = services.audit(small, central_wards, None, settings)
+    assert audit.grid.overlap is warmed  # the app's audit (and a plan's re-audit) reuse them
