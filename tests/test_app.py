@@ -1380,12 +1380,13 @@ def test_the_planner_warm_up_leaves_a_first_plan_its_caches(small, central_wards
     from phusong.raster import ward_pixels
 
     clear_caches()
+    st.cache_resource.clear()  # no audit of these inputs cached by an earlier test
     services.warm_planner((small, central_wards, None, DISC))  # footprint model: nothing
     assert not modelcover._TEMPLATES
     settings = services.Settings(model="uma", resolution_m=200.0)
     services.warm_planner((small, central_wards, None, settings))
     assert modelcover._TEMPLATES  # the new site's footprint
-    (warmed,) = ward_pixels._OVERLAPS._items.values()  # the ward pixels of its audit,
+    (warmed,) = ward_pixels._OVERLAPS.values()  # the ward pixels of its audit,
     assert warmed.memo  # with each ward's gap pieces
     audit = services.audit(small, central_wards, None, settings)
     assert audit.grid.overlap is warmed  # the app's audit (and a plan's re-audit) reuse them

@@ -221,11 +221,12 @@ def test_ward_topology_is_measured_once_per_set_of_wards(monkeypatch):
     # A plan reads the same wards for every re-audit: measured once, the same figures;
     # wards with another geometry are measured again.
     import phusong.io.wards as wards_module
+    from phusong.recent import Recent
 
     calls = []
     real = wards_module._topology
     monkeypatch.setattr(wards_module, "_topology", lambda w: calls.append(1) or real(w))
-    monkeypatch.setattr(wards_module, "_TOPOLOGY", {})
+    monkeypatch.setattr(wards_module, "_TOPOLOGY", Recent(size=8))
     a = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000), box(900, 0, 2000, 1000)],
                          crs="EPSG:32648")  # fmt: skip
     first = wards_module.ward_topology(a)

@@ -378,3 +378,16 @@ def test_gaps_remembered_for_unchanged_wards_are_the_gaps_found_afresh():
         for gap in got.gaps.to_crs(grid.crs).geometry:
             assert gap.is_valid
             assert gap.equals(shapely.union_all(shapely.get_parts(gap)))
+
+
+def test_recent_keeps_the_newest_entries_and_a_look_up_renews_one():
+    from phusong.recent import Recent
+
+    kept: Recent[str] = Recent(size=2)
+    kept.put("a", "A")
+    kept.put("b", "B")
+    assert kept.get("a") == "A"  # now the newest
+    kept.put("c", "C")  # over size: b, the least recently used, goes
+    assert kept.get("b") is None and kept.values() == ["A", "C"] and len(kept) == 2
+    kept.clear()
+    assert not kept and kept.get("a") is None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import unicodedata
 import warnings
 from pathlib import Path
@@ -33,6 +32,7 @@ from phusong.io.files import (
     sha256_file,
 )
 from phusong.io.shipped import data_path
+from phusong.recent import Recent
 from phusong.schema import WGS84
 
 log = logging.getLogger(__name__)
@@ -568,26 +568,20 @@ def ward_topology(wards: gpd.GeoDataFrame) -> dict[str, float]:
     for wkb in shapely.to_wkb(wards.geometry.to_numpy()):
         digest.update(b"-" if wkb is None else wkb)
     key = digest.hexdigest()
-    with _TOPOLOGY_LOCK:
-        known = _TOPOLOGY.get(key)
+    known = _TOPOLOGY.get(key)
     if known is None:  # the same wards read again (a plan's re-audits): measured once
         known = _topology(wards)
-        with _TOPOLOGY_LOCK:
-            while len(_TOPOLOGY) >= 8:
-                _TOPOLOGY.pop(next(iter(_TOPOLOGY)))
-            _TOPOLOGY[key] = known
+        _TOPOLOGY.put(key, known)
     return dict(known)
 
 
 #: Topology of the wards measured lately, by their geometries' fingerprint.
-_TOPOLOGY: dict[str, dict[str, float]] = {}
-_TOPOLOGY_LOCK = threading.Lock()
+_TOPOLOGY: Recent[dict[str, float]] = Recent(size=8)
 
 
 def forget_topology() -> None:
     """Forget the ward topology measured lately."""
-    with _TOPOLOGY_LOCK:
-        _TOPOLOGY.clear()
+    _TOPOLOGY.clear()
 
 
 def _topology(wards: gpd.GeoDataFrame) -> dict[str, float]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
@@ -42,6 +41,7 @@ from scipy.spatial import cKDTree
 from phusong.models import get_model
 from phusong.planning.newsite import NewSite, proposed_site_table
 from phusong.planning.solvers import RefinableCover, exact_matrix
+from phusong.recent import Recent
 from phusong.schema import WGS84
 
 if TYPE_CHECKING:
@@ -229,27 +229,21 @@ def _kept_template(site: NewSite, params: Any, scenario: str, crs: CRS) -> Templ
     """:func:`new_site_template`, kept for the next plan (or round) with the same inputs."""
     items = vars(params).items() if hasattr(params, "__dict__") else ()
     key = (repr(site), repr(sorted(items)) if items else repr(params), scenario, crs.to_wkt())
-    with _TEMPLATES_LOCK:
-        got = _TEMPLATES.get(key)
+    got = _TEMPLATES.get(key)
     if got is None:
         got = new_site_template(site, params, scenario, crs)
         got.rsrp_dbm.flags.writeable = False  # shared by the plans that find it here
-        with _TEMPLATES_LOCK:
-            while len(_TEMPLATES) >= 16:
-                _TEMPLATES.pop(next(iter(_TEMPLATES)))
-            _TEMPLATES[key] = got
+        _TEMPLATES.put(key, got)
     return got
 
 
 #: Templates computed lately, by new site, model parameters, scenario and CRS.
-_TEMPLATES: dict[tuple[str, ...], Template] = {}
-_TEMPLATES_LOCK = threading.Lock()
+_TEMPLATES: Recent[Template] = Recent(size=16)
 
 
 def forget_templates() -> None:
     """Forget the new-site templates kept from the last plans."""
-    with _TEMPLATES_LOCK:
-        _TEMPLATES.clear()
+    _TEMPLATES.clear()
 
 
 def candidate_footprints(

@@ -42,6 +42,7 @@ import shapely
 from exactextract.raster import NumPyRasterSource
 
 from phusong.io.population import population_on_grid
+from phusong.recent import Recent
 
 __all__ = [
     "QUANTILE_HISTOGRAM_CELLS",
@@ -273,42 +274,9 @@ def _raster_key(raster: Any) -> tuple[Any, ...] | None:
     return None  # an open dataset: not kept
 
 
-class _Recent:
-    """The last few overlaps found, by wards, grid and people raster (thread-safe)."""
-
-    def __init__(self, size: int) -> None:
-        import threading
-        from collections import OrderedDict
-
-        self.size = size
-        self._items: OrderedDict[tuple[Any, ...], Overlap] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> Overlap | None:
-        """Return the overlap kept under ``key``, or ``None``."""
-        with self._lock:
-            got = self._items.get(key)
-            if got is not None:
-                self._items.move_to_end(key)
-            return got
-
-    def put(self, key: tuple[Any, ...], overlap: Overlap) -> None:
-        """Keep ``overlap``; drop the least recently used past :attr:`size`."""
-        with self._lock:
-            self._items[key] = overlap
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget every overlap."""
-        with self._lock:
-            self._items.clear()
-
-
 #: Overlaps of the last audits: a plan re-audits the same wards on the same grid with
 #: the same people, and finds the pieces (exactextract) and the people here.
-_OVERLAPS = _Recent(size=2)
+_OVERLAPS: Recent[Overlap] = Recent(size=2)
 
 
 def forget_overlaps() -> None:
