@@ -40,7 +40,7 @@ from scipy.spatial import cKDTree
 
 from phusong.models import get_model
 from phusong.planning.newsite import NewSite, proposed_site_table
-from phusong.planning.solvers import RefinableCover, exact_matrix
+from phusong.planning.solvers import RefinableCover, exact_matrix, rows_matrix
 from phusong.recent import Recent
 from phusong.schema import WGS84
 
@@ -408,11 +408,7 @@ def _bound_row_by_row(
                 hit = hit[_template_rsrp(cand[i], dem[hit], tpl) >= thr]
         return np.sort(hit)
 
-    rows = [bound_row(i) for i in range(len(cand))]
-    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
-    indices = np.concatenate(rows) if indptr[-1] else np.zeros(0, dtype=np.int64)
-    data = np.ones(len(indices), dtype=bool)
-    return sp.csr_matrix((data, indices, indptr), shape=(len(cand), len(dem)))
+    return rows_matrix([bound_row(i) for i in range(len(cand))], len(dem))
 
 
 #: Candidates whose pairs are found and read together (bounds the pairs held at once).

@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,16 +76,20 @@ def coverage_matrix(
     if n == 0 or m == 0:
         return sp.csr_matrix((n, m), dtype=bool)
     tree = cKDTree(dem)
-    hits = tree.query_ball_point(cand, r=r, return_sorted=True)
-    lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=n)
+    return rows_matrix(tree.query_ball_point(cand, r=r, return_sorted=True), m)
+
+
+def rows_matrix(rows: Sequence[Any], n_columns: int) -> sp.csr_matrix:
+    """Boolean CSR matrix whose row ``i`` holds the columns ``rows[i]`` (sorted per row)."""
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     indices = (
-        np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])
+        np.concatenate([np.asarray(r, dtype=np.int64) for r in rows])
         if indptr[-1]
         else np.zeros(0, dtype=np.int64)
     )
     data = np.ones(len(indices), dtype=bool)
-    return sp.csr_matrix((data, indices, indptr), shape=(n, m))
+    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), n_columns))
 
 
 def conflict_pairs(xy: np.ndarray, min_spacing_m: float) -> np.ndarray:
@@ -176,11 +180,7 @@ class RefinableCover:
     def matrix(self, rows: Any = None) -> sp.csr_matrix:
         """Return the exact matrix (every row), or only ``rows`` of it in that order."""
         which = range(self.shape[0]) if rows is None else np.asarray(rows, np.int64).ravel()
-        got = [self.row(int(i)) for i in which]
-        indptr = np.concatenate([[0], np.cumsum([len(r) for r in got])]).astype(np.int64)
-        indices = np.concatenate(got) if indptr[-1] else np.zeros(0, dtype=np.int64)
-        data = np.ones(len(indices), dtype=bool)
-        return sp.csr_matrix((data, indices, indptr), shape=(len(got), self.shape[1]))
+        return rows_matrix([self.row(int(i)) for i in which], self.shape[1])
 
 
 def exact_matrix(cover: sp.csr_matrix | RefinableCover) -> sp.csr_matrix:
