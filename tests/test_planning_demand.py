@@ -80,34 +80,38 @@ def test_demand_of_an_audit_adds_up_to_its_unserved_people(sample_audit):
     np.testing.assert_allclose(by_ward.to_numpy(), unserved_people.to_numpy(), rtol=1e-6, atol=1e-3)
 
 
+def _candidates_near_demand(audit, n: int, seed: int):
+    """The audit's 100 m demand points, a Viettel site's footprints, ``n`` candidates near
+    random demand points and their scenarios: ``(demand, footprints, xy, scenarios, demand_xy)``."""
+    import geopandas as gpd
+    import shapely
+
+    from phusong.planning.modelcover import candidate_footprints, candidate_scenarios
+    from phusong.planning.newsite import default_new_site
+    from phusong.planning.propose import PlanInputs
+
+    inp = PlanInputs.from_audit(audit)
+    d = grid_demand_points(inp.pixels, inp.unserved, inp.grid, inp.ward_ids, 100.0)
+    crs = inp.grid.crs
+    fp = candidate_footprints(default_new_site("Viettel"), audit.params, crs,
+                              ["uma", "umi", "rma"], audit_grid=inp.grid)  # fmt: skip
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(d), n, replace=False)
+    cand = np.column_stack([d["x_m"].to_numpy()[pick] + rng.uniform(-300, 300, n),
+                            d["y_m"].to_numpy()[pick] + rng.uniform(-300, 300, n)])  # fmt: skip
+    scen = candidate_scenarios(
+        gpd.GeoDataFrame(geometry=shapely.points(cand), crs=crs), audit.wards
+    )
+    return d, fp, cand, scen, d[["x_m", "y_m"]].to_numpy()
+
+
 @pytest.mark.slow
 def test_pixel_lookup_equals_the_kd_tree(sample_audit):
     # The candidates × demand matrix read from the grid of demand pixels is the matrix the
     # k-d tree search gives on the same points.
-    from phusong.planning.modelcover import (
-        candidate_footprints,
-        candidate_scenarios,
-        model_coverage_matrix,
-    )
-    from phusong.planning.newsite import default_new_site
-    from phusong.planning.propose import PlanInputs
+    from phusong.planning.modelcover import model_coverage_matrix
 
-    inp = PlanInputs.from_audit(sample_audit)
-    d = grid_demand_points(inp.pixels, inp.unserved, inp.grid, inp.ward_ids, 100.0)
-    crs = inp.grid.crs
-    fp = candidate_footprints(default_new_site("Viettel"), sample_audit.params, crs,
-                              ["uma", "umi", "rma"], audit_grid=inp.grid)  # fmt: skip
-    rng = np.random.default_rng(3)
-    pick = rng.choice(len(d), 40, replace=False)
-    cand = np.column_stack([d["x_m"].to_numpy()[pick] + rng.uniform(-300, 300, 40),
-                            d["y_m"].to_numpy()[pick] + rng.uniform(-300, 300, 40)])  # fmt: skip
-    import geopandas as gpd
-    import shapely
-
-    scen = candidate_scenarios(
-        gpd.GeoDataFrame(geometry=shapely.points(cand), crs=crs), sample_audit.wards
-    )
-    dxy = d[["x_m", "y_m"]].to_numpy()
+    d, fp, cand, scen, dxy = _candidates_near_demand(sample_audit, 40, seed=3)
     tree = model_coverage_matrix(cand, scen, dxy, fp, bulk=False)
     lookup = model_coverage_matrix(cand, scen, dxy, fp, d["pixel"].to_numpy(), bulk=False)
     assert tree.nnz > 1000
@@ -150,31 +154,12 @@ def test_terrain_rows_made_exact_on_demand_equal_the_eager_rows(sample_audit):
         _template_rsrp,
         _terrain_at,
         _TreeIndex,
-        candidate_footprints,
-        candidate_scenarios,
         model_coverage,
     )
-    from phusong.planning.newsite import default_new_site
-    from phusong.planning.propose import PlanInputs
     from phusong.planning.solvers import RefinableCover
 
-    inp = PlanInputs.from_audit(sample_audit)
-    d = grid_demand_points(inp.pixels, inp.unserved, inp.grid, inp.ward_ids, 100.0)
-    crs = inp.grid.crs
-    fp = candidate_footprints(default_new_site("Viettel"), sample_audit.params, crs,
-                              ["uma", "umi", "rma"], audit_grid=inp.grid)  # fmt: skip
+    d, fp, cand, scen, dxy = _candidates_near_demand(sample_audit, 30, seed=5)
     assert fp.terrain is not None  # the sample's audit uses the shipped elevation
-    rng = np.random.default_rng(5)
-    pick = rng.choice(len(d), 30, replace=False)
-    cand = np.column_stack([d["x_m"].to_numpy()[pick] + rng.uniform(-300, 300, 30),
-                            d["y_m"].to_numpy()[pick] + rng.uniform(-300, 300, 30)])  # fmt: skip
-    import geopandas as gpd
-    import shapely
-
-    scen = candidate_scenarios(
-        gpd.GeoDataFrame(geometry=shapely.points(cand), crs=crs), sample_audit.wards
-    )
-    dxy = d[["x_m", "y_m"]].to_numpy()
     cover = model_coverage(cand, scen, dxy, fp, d["pixel"].to_numpy())
     assert isinstance(cover, RefinableCover)
     tree = _TreeIndex(dxy)
