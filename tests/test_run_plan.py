@@ -515,3 +515,21 @@ def pyproj_crs(text: str):
     from pyproj import CRS
 
     return CRS.from_user_input(text)
+
+
+def test_an_audit_with_the_plans_people_raster_is_used_and_one_without_is_refused(files):
+    # The people raster is part of what an audit was made with, matched by its bytes.
+    from phusong.audit import run_audit
+    from phusong.io.population import worldpop_path
+
+    s, w = files
+    opts = {**RASTER, "population": "auto"}
+    raster = {"population_raster": str(worldpop_path())}
+    with_raster = run_audit(s, w, **opts, **raster)
+    plan = run_plan(s, w, budget=1, before=with_raster, **opts, **raster)
+    assert (
+        plan.before.summary["population_coverage_pct"]
+        == with_raster.summary["population_coverage_pct"]
+    )
+    with pytest.raises(ConfigError, match="other options: population_raster"):
+        run_plan(s, w, budget=1, before=with_raster, **opts)

@@ -254,12 +254,11 @@ class AuditResult:
         return judged
 
 
-#: Options of :func:`run_audit` that are not part of its request: the input data
-#: (recorded by SHA-256 in ``summary["inputs"]``), the goal (``params.goal``) and
-#: how the work is spread (same figures).
+#: Options of :func:`run_audit` that are not part of its request: the sites and wards
+#: (recorded by SHA-256 in ``summary["inputs"]``), the goal (``params.goal``) and how
+#: the work is spread (same figures). The people raster is, by its SHA-256.
 _NOT_REQUEST = frozenset(
-    {"sites", "wards", "population_raster", "goal", "goal_metric", "progress", "scheduler",
-     "tile_px"}
+    {"sites", "wards", "goal", "goal_metric", "progress", "scheduler", "tile_px"}
 )  # fmt: skip
 
 
@@ -286,14 +285,20 @@ def audit_request(**options: Any) -> dict[str, Any]:
     Every keyword of :func:`run_audit` but the input data, the goal and how
     the work is spread (see :data:`_NOT_REQUEST`), defaults filled in, each
     value made comparable: sequences as tuples, paths as text, bytes by
-    SHA-256, any other object by identity. Two calls with equal requests on
+    SHA-256, any other object by identity; the people raster by its bytes'
+    SHA-256 (``None`` without one). Two calls with equal requests on
     the same input files compute the same coverage.
     """
     import inspect
 
     bound = inspect.signature(run_audit).bind_partial(**options)
     bound.apply_defaults()
-    return {k: _plain(v) for k, v in bound.arguments.items() if k not in _NOT_REQUEST}
+    request = {k: _plain(v) for k, v in bound.arguments.items() if k not in _NOT_REQUEST}
+    raster = bound.arguments.get("population_raster")  # a people raster: by its bytes
+    request["population_raster"] = (
+        None if raster is None else (input_record(raster) or {}).get("sha256", _plain(raster))
+    )
+    return request
 
 
 @dataclass
